@@ -1,0 +1,100 @@
+"""The normalize flow: for every document in the input folder, ingest -> clauses ->
+language, then write the tables. One Prefect task per stage per document; the work is
+in `stages`, this module only wires it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import flows  # noqa: F401  (Prefect offline defaults before prefect is imported)
+from prefect import flow, get_run_logger, task
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from stages import clauses, ingest, language, tables
+from stages.records import Document
+
+DEFAULT_RAW = Path("data/raw")
+DEFAULT_OUT = Path("data/processed")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced: the documents (with their clauses) and the files written."""
+
+    documents: list[Document]
+    outputs: dict[str, Path]
+
+    @property
+    def ok(self) -> list[Document]:
+        return [d for d in self.documents if d.ok]
+
+    @property
+    def rejected(self) -> list[Document]:
+        return [d for d in self.documents if not d.ok]
+
+
+def _guarded(stage: str, work: Callable[[Document], Document], doc: Document) -> Document:
+    """Run one stage on one document; an unexpected exception rejects that document
+    (with the exception summarised) instead of stopping the run."""
+    if not doc.ok:
+        return doc
+    try:
+        return work(doc)
+    except Exception as exc:  # noqa: BLE001 - the point is to contain any failure
+        message = f"{stage} stage failed: {type(exc).__name__}: {exc}"
+        get_run_logger().error("%s: %s", doc.doc_id, message)
+        return replace(doc, status="rejected", error=message, clauses=())
+
+
+@task(name="ingest", task_run_name="ingest {path.name}")
+def ingest_task(path: Path, raw_dir: Path) -> Document:
+    return ingest.read_document(path, raw_dir)
+
+
+@task(name="clauses", task_run_name="clauses {doc.doc_id}")
+def clauses_task(doc: Document) -> Document:
+    return _guarded("clause", clauses.parse_document, doc)
+
+
+@task(name="language", task_run_name="language {doc.doc_id}")
+def language_task(doc: Document) -> Document:
+    return _guarded("language", language.detect_languages, doc)
+
+
+@task(name="write-tables")
+def write_tables_task(docs: list[Document], out_dir: Path) -> dict[str, Path]:
+    return tables.write_tables(docs, out_dir)
+
+
+@flow(name="lexnorm-normalize", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=True)
+def normalize(raw_dir: Path = DEFAULT_RAW, out_dir: Path = DEFAULT_OUT) -> RunResult:
+    """Normalise every agreement in `raw_dir` into Parquet tables in `out_dir`."""
+    logger = get_run_logger()
+    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    paths = ingest.discover(raw_dir)
+    logger.info("%d input file(s) in %s", len(paths), raw_dir)
+    finished = []
+    for path in paths:
+        doc = ingest_task.submit(path, raw_dir)
+        doc = clauses_task.submit(doc)
+        finished.append(language_task.submit(doc))
+    documents = [future.result() for future in finished]
+    outputs = write_tables_task(documents, out_dir)
+    for doc in documents:
+        if not doc.ok:
+            logger.warning("%s rejected: %s", doc.doc_id, doc.error)
+    return RunResult(documents, outputs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m flows.normalize [--raw DIR] [--out DIR]` is `lexnorm run`."""
+    from lexnorm.cli import main as cli
+
+    return cli(["run", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from lexnorm.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The pipeline's work as plain functions over typed records (no Prefect here)."""

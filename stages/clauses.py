@@ -1,0 +1,559 @@
+"""Clause stage: a document's text -> its clause tree (spec/clause-ids.md).
+
+The parser is the label grammar of `stages.numbering` plus a stack of open levels:
+
+1. Every line is scanned for label proposals (line-start labels, and decimal numbers
+   inside a line that may be misplaced labels).
+2. A table of contents is dropped (its entries repeat headings that come later), and the
+   body begins at the first label of the document's main numbering; what precedes it is
+   the preamble (R0).
+3. Each remaining label is placed against the stack of open levels: a division closes
+   the levels it outranks; a number continues the sibling sequence that expects it, or
+   opens a list under the current clause when it restarts at 1 (R2, R3); a decimal
+   number hangs under the clause whose number is its prefix (R1); bullets nest by
+   indentation and fill gaps in numbered lists (R4, R5). Numbers inside a line count
+   only when they are exactly the number expected next (R1).
+4. Spans run from one clause start to the next, so every character of the document
+   belongs to exactly one clause. Text, headings (R8) and anomalies are read off the spans.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from stages.numbering import (
+    DIVISION_ID_PREFIX,
+    DIVISION_RANK,
+    Label,
+    clean_heading,
+    format_item_token,
+    indent_width,
+    is_heading_like,
+    scan_line,
+)
+from stages.records import Clause, Document
+
+PREAMBLE_ID = "preamble"
+_DYNAMIC_RANK = 100  # numbers, items and bullets nest freely below divisions
+_CONTENTS_TITLE = re.compile(r"^\s*(?:table\s+of\s+contents|contents|目\s*录)\s*$", re.IGNORECASE)
+_JOIN_DECIMAL_STYLES = ("1、", "一、")  # R2: a restarted N、 list gives 5.1, not 5(1)
+_INLINE_HEADING = re.compile(r"^((?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)(?:[ ]+(?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)){0,7})\.[ ]+\S")
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
+@dataclass(slots=True)
+class _Node:
+    """A clause while the tree is being built."""
+
+    clause_id: str
+    parent: _Node | None
+    label: Label | None
+    start: int
+    style: str | None = None  # sibling style of this node's label
+    value: int | None = None
+    path: tuple[int, ...] | None = None  # decimal address, for R1 prefixes
+    rank: int = _DYNAMIC_RANK
+    indent: int = 0
+    division: str | None = None
+    inferred: bool = False
+    anomalies: list[str] = field(default_factory=list)
+    last_child: dict[str, int] = field(default_factory=dict)  # child style -> last value
+
+    @property
+    def level(self) -> int:
+        return 0 if self.parent is None and self.clause_id == PREAMBLE_ID else (self.parent.level + 1 if self.parent else 1)
+
+
+# ----------------------------------------------------------------------------- scan
+
+
+def scan_labels(text: str) -> list[Label]:
+    labels: list[Label] = []
+    pos = 0
+    for line in text.split("\n"):
+        labels.extend(scan_line(line, pos, 0))
+        pos += len(line) + 1
+    return labels
+
+
+def _resolve_sections(labels: list[Label]) -> list[Label]:
+    """`Section 5` is a statute section only where chapters exist; otherwise a number."""
+    if any(lab.kind == "division" and lab.style == "chapter" for lab in labels):
+        return labels
+    return [
+        replace(lab, kind="number", style="Section", path=None) if lab.kind == "division" and lab.style == "section" else lab
+        for lab in labels
+    ]
+
+
+def _key(lab: Label) -> tuple:
+    return (lab.kind, lab.style, lab.value, lab.path, lab.token)
+
+
+def _rest_of_line(text: str, lab: Label) -> str:
+    return text[lab.body_start : lab.line_end]
+
+
+def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
+    """Remove a table of contents: a run of heading-only label lines, before the body text,
+    whose labels all come again later (PIPL's English "Contents" block)."""
+    heads = [i for i, lab in enumerate(labels) if not lab.mid_line and lab.kind in ("division", "decimal", "number")]
+    body_at = next(
+        (i for i in heads if (rest := _rest_of_line(text, labels[i]).strip()) and not _toc_entry_text(rest)), len(labels)
+    )
+    later = Counter(_key(labels[i]) for i in heads)
+    toc: list[int] = []
+    run: list[int] = []
+    seen: Counter = Counter()
+    for i in heads:
+        if i >= body_at:
+            break
+        lab = labels[i]
+        seen[_key(lab)] += 1
+        is_entry = later[_key(lab)] > seen[_key(lab)] and _toc_entry_text(_rest_of_line(text, lab))
+        contiguous = bool(run) and not text[labels[run[-1]].line_end : lab.line_start].strip()
+        if is_entry and (not run or contiguous):
+            run.append(i)
+            continue
+        if _is_toc(text, labels, run):
+            toc.extend(run)
+        run = [i] if is_entry else []
+    if _is_toc(text, labels, run):
+        toc.extend(run)
+    drop = set(toc)
+    return [lab for i, lab in enumerate(labels) if i not in drop]
+
+
+def _toc_entry_text(rest: str) -> bool:
+    rest = re.sub(r"[.·…\s]*\d+\s*$", "", rest)  # dotted leaders and page numbers
+    return is_heading_like(rest) or not rest.strip()
+
+
+def _is_toc(text: str, labels: list[Label], run: list[int]) -> bool:
+    if not run:
+        return False
+    if len(run) >= 3:
+        return True
+    before = text[: labels[run[0]].line_start].rstrip().rsplit("\n", 1)[-1]
+    return bool(_CONTENTS_TITLE.match(before))
+
+
+def body_start(labels: list[Label]) -> int:
+    """Index of the label that opens the body: the first division of a statute, else the
+    first label of the longest 1, 2, 3, ... sequence of top-level numbers, else the first
+    label. Labels before it belong to the preamble (recitals, instructions, title pages)."""
+    if not labels:
+        return 0
+    for i, lab in enumerate(labels):
+        if lab.kind == "division" and lab.style in ("book", "part", "chapter", "section", "article"):
+            return i
+    best_len, best_start = 0, None
+    for style in {lab.style for lab in labels if lab.kind == "number" and not lab.mid_line}:
+        expect, run_start, length = 1, None, 0
+        for i, lab in enumerate(labels):
+            if lab.kind == "number" and lab.style == style and not lab.mid_line and lab.value == expect:
+                if run_start is None:
+                    run_start = i
+                expect += 1
+                length += 1
+        if length > best_len or (length == best_len and run_start is not None and best_start is not None and run_start < best_start):
+            best_len, best_start = length, run_start
+    if best_start is not None:
+        first_decimal = next((i for i, lab in enumerate(labels) if lab.kind == "decimal" and not lab.mid_line), None)
+        if first_decimal is not None and first_decimal < best_start and labels[first_decimal].path[0] == 1:
+            return first_decimal
+        return best_start
+    return next((i for i, lab in enumerate(labels) if not lab.mid_line and not lab.bare), len(labels))
+
+
+def heading_labels(text: str) -> list[Label]:
+    """R5 for documents without numbers: standalone heading lines (seed 004's "General",
+    "Definition of Terms", ...) head the top level, bullets nest under them."""
+    out: list[Label] = []
+    pos = 0
+    lines = text.split("\n")
+    offsets = []
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    for n, line in enumerate(lines):
+        s = line.strip()
+        if not s or indent_width(line) > 0 or s[-1] in ".。:：;；,，" or len(s.split()) > 8:
+            continue
+        if not is_heading_like(s, max_words=8):
+            continue
+        prev_blank = n == 0 or not lines[n - 1].strip()
+        nxt = next((x for x in lines[n + 1 :] if x.strip()), None)
+        if not prev_blank or nxt is None:
+            continue
+        start = offsets[n] + (len(line) - len(line.lstrip()))
+        out.append(
+            Label("heading", "heading", None, "", None, "", start, start, start, offsets[n], offsets[n] + len(line), 0)
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------- build
+
+
+class _Outline:
+    """The stack of open levels, and the nodes placed so far."""
+
+    def __init__(self, labels: list[Label], text: str) -> None:
+        self.labels = labels
+        self.text = text
+        self.stack: list[_Node] = []
+        self.nodes: list[_Node] = []
+        self.used: Counter = Counter()
+        self.headings = 0
+        self.top_bullets = 0
+        self.has_books = any(lab.kind == "division" and lab.style == "book" for lab in labels)
+        self.top_last: dict[str, int] = {}  # last value per style at the top level
+        self.article_last: int | None = None  # articles are numbered through the whole law
+
+    # -- helpers
+    def _ids(self, wanted: str, node: _Node) -> str:
+        self.used[wanted] += 1
+        if self.used[wanted] == 1:
+            return wanted
+        unique = f"{wanted}#{self.used[wanted]}"
+        node.anomalies.append(f"duplicate_number: {wanted} appears again; this one is {unique}")
+        return unique
+
+    def _pop_to(self, node: _Node | None) -> None:
+        if node is None:
+            self.stack.clear()
+            return
+        while self.stack and self.stack[-1] is not node:
+            self.stack.pop()
+
+    def _scope(self) -> str:
+        exhibit = next((n for n in self.stack if n.division == "exhibit"), None)
+        return f"{exhibit.clause_id}." if exhibit else ""
+
+    def _push(self, node: _Node, wanted_id: str) -> _Node:
+        node.clause_id = self._ids(wanted_id, node)
+        if node.style is not None and node.value is not None:
+            self._last(node.parent)[node.style] = node.value
+            if node.style == "article":
+                self.article_last = node.value
+        self.stack.append(node)
+        self.nodes.append(node)
+        return node
+
+    def _node(self, lab: Label, parent: _Node | None, **kw) -> _Node:
+        start = lab.start
+        if lab.mid_line:
+            before = self.text[lab.line_start : lab.start].rstrip()
+            if before and before[-1] not in ".;!?。；":
+                start = lab.line_start  # "Special tips for 9.4 Minor users": the line is the clause's
+            if self.nodes:
+                start = max(start, self.nodes[-1].label.end if self.nodes[-1].label else self.nodes[-1].start)
+        fields = {"style": lab.style, "value": lab.value, "indent": lab.indent, **kw}
+        return _Node("", parent, lab, start, **fields)
+
+    def _expecting(self, style: str, value: int, indent: int) -> _Node | None:
+        matches = [n for n in self.stack if n.style == style and n.value is not None and n.value + 1 == value]
+        if not matches:
+            return None
+        same_indent = [n for n in matches if n.indent == indent]
+        return (same_indent or matches)[-1]
+
+    # -- placement
+    def place(self, i: int) -> None:
+        lab = self.labels[i]
+        if lab.kind == "division":
+            self._division(lab)
+        elif lab.kind == "decimal":
+            self._decimal(lab)
+        elif lab.kind == "heading":
+            self._heading(lab)
+        elif lab.kind == "bullet":
+            self._bullet(lab, i)
+        else:
+            self._sequence(lab)
+
+    def _division(self, lab: Label) -> None:
+        division = lab.style
+        if division == "supplementary":
+            division = "book" if self.has_books else "chapter"
+        rank = DIVISION_RANK[division]
+        if division == "exhibit":
+            open_exhibit = next((n for n in self.stack if n.division == "exhibit"), None)
+            if open_exhibit and open_exhibit.label and open_exhibit.label.token == lab.token and not any(
+                n.parent is open_exhibit for n in self.nodes
+            ):
+                return  # the same exhibit's heading repeated on its next page
+        while self.stack and self.stack[-1].rank >= rank:
+            self.stack.pop()
+        parent = self.stack[-1] if self.stack else None
+        if lab.style == "supplementary":
+            wanted = "supp"
+        elif division == "exhibit":
+            wanted = f"exh{lab.token}"
+        else:
+            wanted = f"{DIVISION_ID_PREFIX[division]}{lab.value}"
+            if division == "chapter" and self.has_books:
+                wanted = self._under(("book",), wanted)
+            elif division == "part":
+                wanted = self._under(("book",), wanted)
+            elif division == "section":
+                wanted = self._under(("chapter",), wanted)
+            if division != "exhibit":
+                wanted = self._scope() + wanted
+        node = self._node(lab, parent, rank=rank, division=division, style=division)
+        if division == "article":
+            node.path = (lab.value,)
+        if division != "exhibit" and lab.style != "supplementary":
+            self._check_sequence(parent, node, division, lab.value, str(lab.value))
+        self._push(node, wanted)
+
+    def _under(self, divisions: tuple[str, ...], wanted: str) -> str:
+        holder = next((n for n in reversed(self.stack) if n.division in divisions), None)
+        return f"{holder.clause_id}.{wanted}" if holder else wanted
+
+    def _last(self, parent: _Node | None) -> dict[str, int]:
+        return parent.last_child if parent is not None else self.top_last
+
+    def _check_sequence(self, parent: _Node | None, node: _Node, style: str, value: int | None, shown: str) -> None:
+        """Record a gap, a step back or a list that does not start at 1 (duplicates are
+        recorded when their id is made unique)."""
+        if value is None:
+            return
+        last = self.article_last if style == "article" else self._last(parent).get(style)
+        if last is None:
+            if value != 1 and style not in DIVISION_RANK:
+                node.anomalies.append(f"list_start: the list starts at {shown}")
+        elif value > last + 1:
+            node.anomalies.append(f"number_gap: expected {last + 1}, found {shown}")
+        elif value < last:
+            node.anomalies.append(f"out_of_order: {shown} comes after {last}")
+
+    def _decimal(self, lab: Label) -> None:
+        path = lab.path
+        assert path is not None
+        parent = next((n for n in reversed(self.stack) if n.path == path[:-1]), None)
+        expected = False
+        if parent is not None:
+            last = parent.last_child.get("N.N")
+            expected = (last is None and path[-1] == 1) or (last is not None and last + 1 == path[-1])
+        if lab.mid_line and not expected:
+            return
+        anomaly = None
+        if parent is None:
+            parent = next((n for n in reversed(self.stack) if n.path and n.path == path[: len(n.path)]), None)
+            if parent is None:
+                parent = next((n for n in reversed(self.stack) if n.rank < _DYNAMIC_RANK), None)
+            anomaly = f"missing_parent: there is no clause {'.'.join(map(str, path[:-1]))} for {'.'.join(map(str, path))}"
+        self._pop_to(parent)
+        node = self._node(lab, parent)
+        node.style, node.path = "N.N", path
+        if anomaly:
+            node.anomalies.append(anomaly)
+        elif not expected:
+            last = self._last(parent).get("N.N")
+            if last is not None and path[-1] > last + 1:
+                node.anomalies.append(f"number_gap: expected {'.'.join(map(str, path[:-1] + (last + 1,)))}")
+            elif last is not None and path[-1] < last:
+                node.anomalies.append(f"out_of_order: {'.'.join(map(str, path))} comes after {'.'.join(map(str, path[:-1] + (last,)))}")
+            elif last is None:
+                node.anomalies.append(f"list_start: the numbering under {parent.clause_id if parent else 'the top'} starts at {path[-1]}")
+        if lab.mid_line:
+            node.anomalies.append(f"mid_line_label: {lab.text.strip()} stands inside a line")
+        self._push(node, self._scope() + ".".join(map(str, path)))
+
+    def _choose_style(self, lab: Label) -> Label:
+        """`(i)` after `(h)` is the letter i; after `(iii)` or at a list start, roman."""
+        if lab.alt_style is None:
+            return lab
+        if self._expecting(lab.style, lab.value, lab.indent):
+            return lab
+        roman_lab = replace(lab, style=lab.alt_style, value=lab.alt_value, token=lab.alt_token, alt_style=None)
+        if self._expecting(roman_lab.style, roman_lab.value, lab.indent) or roman_lab.value == 1:
+            return roman_lab
+        if lab.value == 1 or any(n.style == lab.style for n in self.stack):
+            return lab
+        if any(n.style == roman_lab.style for n in self.stack):
+            return roman_lab
+        return lab
+
+    def _sequence(self, lab: Label) -> None:
+        """Numbers (`1.`, `1、`, `一、`, `1 总则`, `Section 5`) and list items (`(1)`, `(a)`, ...)."""
+        lab = self._choose_style(lab)
+        value = lab.value
+        sibling = self._expecting(lab.style, value, lab.indent)
+        if sibling is not None:
+            parent = sibling.parent
+            self._pop_to(parent)
+        elif lab.mid_line or (lab.bare and not (value == 1 and not self.nodes)):
+            return  # a number inside a line, or a bare number, counts only where expected
+        elif value == 1:
+            parent = self.stack[-1] if self.stack else None  # a list (re)starts under the current clause
+        else:
+            same = [n for n in self.stack if n.style == lab.style]
+            parent = same[-1].parent if same else (self.stack[-1] if self.stack else None)
+            self._pop_to(parent)
+        node = self._node(lab, parent)
+        if sibling is None:
+            self._check_sequence(parent, node, lab.style, value, lab.token)
+        if lab.mid_line:
+            node.anomalies.append(f"mid_line_label: {lab.text.strip()} stands inside a line")
+        self._push(node, self._sequence_id(node, lab))
+
+    def _sequence_id(self, node: _Node, lab: Label) -> str:
+        parent = node.parent
+        if lab.kind == "number" and (parent is None or parent.division == "exhibit"):
+            node.path = (lab.value,)
+            return self._scope() + lab.token
+        if lab.kind == "number" and lab.style in _JOIN_DECIMAL_STYLES and parent.path and parent.division is None:
+            node.path = parent.path + (lab.value,)
+            return f"{parent.clause_id}.{lab.token}"
+        return f"{parent.clause_id}({lab.token})" if parent else f"({lab.token})"
+
+    def _heading(self, lab: Label) -> None:
+        self.stack.clear()
+        self.headings += 1
+        node = self._node(lab, None, rank=DIVISION_RANK["book"], inferred=True)
+        node.style = "heading"
+        self._push(node, f"[{self.headings}]")
+
+    def _bullet(self, lab: Label, i: int) -> None:
+        # R4: a lone bullet exactly where a number is missing: (n) before, (n+2) after.
+        nxt = self.labels[i + 1] if i + 1 < len(self.labels) else None
+        marker = lab.text.strip()[:1]
+        for n in reversed(self.stack):
+            if n.rank < _DYNAMIC_RANK:
+                break
+            if n.label is not None and n.label.kind == "item" and n.style.startswith(marker) and n.indent == lab.indent:
+                if nxt is not None and nxt.style == n.style and n.value is not None and nxt.value == n.value + 2:
+                    self._pop_to(n.parent)
+                    value = n.value + 1
+                    node = self._node(lab, n.parent, inferred=True)
+                    node.style, node.value = n.style, value
+                    token = format_item_token(n.style, value)
+                    node.anomalies.append(
+                        f"inferred_number: unlabelled item between ({n.label.token}) and ({nxt.token}) read as ({token})"
+                    )
+                    parent_id = n.parent.clause_id if n.parent else ""
+                    self._push(node, f"{parent_id}({token})")
+                    return
+                break
+        # R5: bullets nest by indentation; unlabelled ones get [k].
+        j = len(self.stack) - 1
+        while j >= 0 and self.stack[j].style == "bullet" and self.stack[j].indent > lab.indent:
+            j -= 1
+        if j >= 0 and self.stack[j].style == "bullet" and self.stack[j].indent == lab.indent:
+            prev = self.stack[j]
+            parent, k = prev.parent, (prev.value or 0) + 1
+        else:
+            parent = self.stack[j] if j >= 0 else None
+            k = 1
+        self._pop_to(parent)
+        if parent is None:
+            self.top_bullets += 1
+            k = self.top_bullets
+        node = self._node(lab, parent, inferred=True)
+        node.style, node.value = "bullet", k
+        self._push(node, f"{parent.clause_id if parent else ''}[{k}]")
+
+
+# ----------------------------------------------------------------------------- read
+
+
+def _own_text(text: str, node: _Node, end: int) -> str:
+    lab = node.label
+    if lab is None or lab.kind == "heading":
+        return text[node.start : end]
+    before, after = text[node.start : lab.start], text[lab.end : end]
+    if not lab.mid_line:
+        return before + " " + after
+    # "Special tips for 9.4 Minor users" -> "Special tips for Minor users"; "Agreement 11.3:" -> "Agreement:"
+    after = after.lstrip(" \t")
+    glue = "" if not after or after[0] in ",.;:!?，。；：" else " "
+    return before.rstrip(" \t") + glue + after
+
+
+def _tidy(raw: str) -> str:
+    lines = (" ".join(line.split()) for line in raw.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _heading(node: _Node, own: str, has_children: bool) -> str | None:
+    lines = own.split("\n") if own else []
+    if not lines:
+        return None
+    first = lines[0]
+    more = has_children or len(lines) > 1
+    if node.label is not None and node.label.kind == "heading":
+        return first
+    if node.division is not None and node.division != "article":
+        return _cjk_tight(clean_heading(first)) if is_heading_like(first) or not more else None
+    if more and is_heading_like(first):
+        return _cjk_tight(clean_heading(first))
+    m = _INLINE_HEADING.match(first)
+    if m and (m.group(1).isupper() or len(m.group(1).split()) >= 2):
+        return m.group(1)
+    return None
+
+
+def _cjk_tight(s: str) -> str:
+    return _CJK_GAP.sub("", s)
+
+
+def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
+    """Parse `text` into clauses (document order) and document-level warnings."""
+    labels = _resolve_sections(scan_labels(text))
+    labels = drop_table_of_contents(text, labels)
+    warnings: list[str] = []
+    numbered = [lab for lab in labels if lab.kind != "bullet" and not lab.mid_line]
+    if not numbered and labels:
+        labels = sorted(heading_labels(text) + labels, key=lambda lab: lab.start)
+    start_at = body_start(labels)
+    outline = _Outline(labels[start_at:], text)
+    for i in range(len(outline.labels)):
+        outline.place(i)
+    nodes = outline.nodes
+    if not nodes:
+        warnings.append("no numbering found: the whole text is one preamble clause")
+    clauses: list[Clause] = []
+    first_start = nodes[0].start if nodes else len(text)
+    if text[:first_start].strip() or not nodes:
+        preamble = _Node(PREAMBLE_ID, None, None, 0)
+        if not nodes:
+            preamble.anomalies.append("no_numbering: no clause label was found in the document")
+        nodes.insert(0, preamble)
+    else:
+        nodes[0].start = 0  # leading blank lines belong to the first clause
+    parents_with_children = {id(n.parent) for n in nodes if n.parent is not None}
+    for seq, node in enumerate(nodes):
+        end = nodes[seq + 1].start if seq + 1 < len(nodes) else len(text)
+        own = _tidy(_own_text(text, node, end))
+        lab = node.label
+        clauses.append(
+            Clause(
+                doc_id=doc_id,
+                clause_id=node.clause_id,
+                parent_id=node.parent.clause_id if node.parent else None,
+                level=node.level,
+                seq=seq,
+                label=lab.text.strip() if lab is not None and lab.text.strip() else None,
+                number_inferred=node.inferred,
+                heading=_heading(node, own, id(node) in parents_with_children),
+                text=own,
+                lang=None,
+                char_start=node.start,
+                char_end=end,
+                anomalies=tuple(node.anomalies),
+            )
+        )
+    return clauses, warnings
+
+
+def parse_document(doc: Document) -> Document:
+    """Clause stage over a document record (rejected documents pass through)."""
+    if not doc.ok:
+        return doc
+    clauses, warnings = build_clauses(doc.doc_id, doc.text)
+    return replace(doc, clauses=tuple(clauses), warnings=doc.warnings + tuple(warnings))

@@ -1,0 +1,137 @@
+"""Language stage: langdetect, deterministic, per document and per clause.
+
+- langdetect is seeded (`DetectorFactory.seed = 0`), so the same text always gives the
+  same answer; its profiles load once per process.
+- `zh-cn` / `zh-tw` become `zh` (ISO 639-1).
+- The script decides first: Han text without kana or Hangul is Chinese (langdetect
+  calls short Han text `ko`), Latin text is never zh/ja/ko.
+- Clauses with too few letters to judge (a label, a number) inherit the document's
+  language, and so does a clause written in the document's script that is shorter
+  than TRUST_LETTERS (langdetect calls "Disclaimer" German) or whose detection still
+  gives the document's language a fair chance.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from langdetect import DetectorFactory
+from langdetect.detector_factory import PROFILES_DIRECTORY
+from langdetect.lang_detect_exception import LangDetectException
+
+from stages.records import Clause, Document
+
+SEED = 0
+MIN_LETTERS = 10  # fewer letters than this: inherit the document language
+DOC_SAMPLE_CHARS = 20_000  # a document's language is read off its first characters
+CLAUSE_SAMPLE_CHARS = 2_000
+KEEP_DOC_LANG_PROB = 0.10  # keep the document's language if the clause gives it this much
+TRUST_LETTERS = 200  # in the document's own script, langdetect decides only past this length
+
+_LANG_MAP = {"zh-cn": "zh", "zh-tw": "zh"}
+_lock = threading.Lock()
+_factory: DetectorFactory | None = None
+
+
+def _detectors() -> DetectorFactory:
+    """One seeded factory per process (loading the profiles takes about a second)."""
+    global _factory
+    if _factory is None:
+        with _lock:
+            if _factory is None:
+                factory = DetectorFactory()
+                factory.load_profile(PROFILES_DIRECTORY)
+                factory.seed = SEED
+                _factory = factory
+    return _factory
+
+
+def iso639(code: str) -> str:
+    return _LANG_MAP.get(code, code.split("-")[0])
+
+
+def detect(text: str, max_chars: int = DOC_SAMPLE_CHARS) -> list[tuple[str, float]]:
+    """Languages and probabilities, best first; [] when nothing can be detected."""
+    detector = _detectors().create()
+    detector.append(text[:max_chars])
+    try:
+        probs = detector.get_probabilities()
+    except LangDetectException:
+        return []
+    merged: dict[str, float] = {}
+    for p in probs:
+        code = iso639(p.lang)
+        merged[code] = merged.get(code, 0.0) + p.prob
+    return sorted(merged.items(), key=lambda kv: -kv[1])
+
+
+def letters(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha())
+
+
+def script(text: str) -> str:
+    """The writing system most of the letters are in: han, kana, hangul or latin/other."""
+    counts = {"han": 0, "kana": 0, "hangul": 0, "other": 0}
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
+            counts["han"] += 1
+        elif "\u3040" <= ch <= "\u30ff":
+            counts["kana"] += 1
+        elif "\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff":
+            counts["hangul"] += 1
+        else:
+            counts["other"] += 1
+    if counts["kana"]:
+        return "kana"  # Japanese mixes kana into Han text
+    if counts["hangul"] > counts["han"]:
+        return "hangul"
+    return "han" if counts["han"] >= counts["other"] else "other"
+
+
+_SCRIPT_LANGS = {"han": {"zh"}, "kana": {"ja"}, "hangul": {"ko"}}
+
+
+def _plausible(found: list[tuple[str, float]], writing: str) -> list[tuple[str, float]]:
+    """Drop what the script rules out (langdetect calls Han-only text `ko` or `ja`)."""
+    allowed = _SCRIPT_LANGS.get(writing)
+    if allowed is None:
+        return [(lang, p) for lang, p in found if lang not in ("zh", "ja", "ko")]
+    return [(lang, p) for lang, p in found if lang in allowed]
+
+
+_DEFAULT_FOR_SCRIPT = {"han": "zh", "kana": "ja", "hangul": "ko"}
+
+
+def clause_language(text: str, doc_lang: str | None, doc_script: str | None = None) -> str | None:
+    """A clause's language, given its document's language and script."""
+    if letters(text) < MIN_LETTERS and not _has_han(text):
+        return doc_lang
+    writing = script(text)
+    if doc_script is not None and writing == doc_script and letters(text) < TRUST_LETTERS:
+        return doc_lang  # same script, too short for langdetect to overrule the document
+    found = _plausible(detect(text, CLAUSE_SAMPLE_CHARS), writing)
+    if doc_lang is not None and dict(found).get(doc_lang, 0.0) >= KEEP_DOC_LANG_PROB:
+        return doc_lang
+    if found:
+        return found[0][0]
+    return _DEFAULT_FOR_SCRIPT.get(writing, doc_lang)
+
+
+def _has_han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def detect_languages(doc: Document) -> Document:
+    """Language stage over a parsed document: sets the document's and each clause's lang."""
+    if not doc.ok:
+        return doc
+    sample = doc.text[:DOC_SAMPLE_CHARS]
+    writing = script(sample)
+    found = _plausible(detect(sample), writing) or detect(sample)
+    lang, confidence = found[0] if found else (_DEFAULT_FOR_SCRIPT.get(writing), None)
+    clauses: tuple[Clause, ...] = tuple(replace(c, lang=clause_language(c.text, lang, writing)) for c in doc.clauses)
+    warnings = doc.warnings if found else doc.warnings + ("language could not be detected",)
+    return replace(doc, lang=lang, lang_confidence=confidence, clauses=clauses, warnings=warnings)
