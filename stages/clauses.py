@@ -254,12 +254,23 @@ class _Outline:
         fields = {"style": lab.style, "value": lab.value, "indent": lab.indent, **kw}
         return _Node("", parent, lab, start, **fields)
 
-    def _expecting(self, style: str, value: int, indent: int) -> _Node | None:
+    def _expecting(self, lab: Label, style: str | None = None, value: int | None = None) -> _Node | None:
+        """The open level whose next number is this label's, if any. When two levels expect
+        it (an inner list and the outer one), the one at the same indentation wins, then
+        the one whose labels look alike (heading lines vs sentences), then the innermost."""
+        style = lab.style if style is None else style
+        value = lab.value if value is None else value
         matches = [n for n in self.stack if n.style == style and n.value is not None and n.value + 1 == value]
-        if not matches:
-            return None
-        same_indent = [n for n in matches if n.indent == indent]
-        return (same_indent or matches)[-1]
+        if len(matches) <= 1:
+            return matches[0] if matches else None
+        pool = [n for n in matches if n.indent == lab.indent] or matches
+        if len(pool) > 1:
+            shape = self._heading_line(lab)
+            pool = [n for n in pool if n.label is not None and self._heading_line(n.label) == shape] or pool
+        return pool[-1]
+
+    def _heading_line(self, lab: Label) -> bool:
+        return is_heading_like(self.text[lab.body_start : lab.line_end])
 
     # -- placement
     def place(self, i: int) -> None:
@@ -368,10 +379,10 @@ class _Outline:
         """`(i)` after `(h)` is the letter i; after `(iii)` or at a list start, roman."""
         if lab.alt_style is None:
             return lab
-        if self._expecting(lab.style, lab.value, lab.indent):
+        if self._expecting(lab):
             return lab
         roman_lab = replace(lab, style=lab.alt_style, value=lab.alt_value, token=lab.alt_token, alt_style=None)
-        if self._expecting(roman_lab.style, roman_lab.value, lab.indent) or roman_lab.value == 1:
+        if self._expecting(roman_lab) or roman_lab.value == 1:
             return roman_lab
         if lab.value == 1 or any(n.style == lab.style for n in self.stack):
             return lab
@@ -383,7 +394,7 @@ class _Outline:
         """Numbers (`1.`, `1、`, `一、`, `1 总则`, `Section 5`) and list items (`(1)`, `(a)`, ...)."""
         lab = self._choose_style(lab)
         value = lab.value
-        sibling = self._expecting(lab.style, value, lab.indent)
+        sibling = self._expecting(lab)
         if sibling is not None:
             parent = sibling.parent
             self._pop_to(parent)
@@ -482,12 +493,14 @@ def _tidy(raw: str) -> str:
 
 def _heading(node: _Node, own: str, has_children: bool) -> str | None:
     lines = own.split("\n") if own else []
-    if not lines:
-        return None
-    first = lines[0]
+    first = lines[0] if lines else ""
     more = has_children or len(lines) > 1
     if node.label is not None and node.label.kind == "heading":
         return first
+    if node.label is not None and node.label.style == "supplementary":
+        return _cjk_tight(" ".join(node.label.text.split()))  # "附　　则" names itself
+    if not first:
+        return None
     if node.division is not None and node.division != "article":
         return _cjk_tight(clean_heading(first)) if is_heading_like(first) or not more else None
     if more and is_heading_like(first):

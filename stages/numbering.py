@@ -39,8 +39,17 @@ _CIRCLED.update({chr(0x3251 + i): 21 + i for i in range(15)})  # ㉑ .. ㉟
 _CIRCLED.update({chr(0x24EB + i): 11 + i for i in range(10)})  # ⓫ .. ⓴
 _CIRCLED.update({chr(0x2776 + i): i + 1 for i in range(10)})  # ❶ .. ❿
 
+_CIRCLED_RE = re.compile(f"[{''.join(_CIRCLED)}]")
+
 # How many characters of a line the label grammar looks at (labels are short).
 PREFIX_CHARS = 48
+# A label can only begin with one of these (after NFKC); other lines skip the grammar.
+_LABEL_FIRST = frozenset(
+    "0123456789０１２３４５６７８９(（[【第附一二三四五六七八九十§⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽㈠㈡㈢㈣㈤㈥㈦㈧㈨㈩"
+    + BULLETS + "－•"
+    + "".join(_CIRCLED)
+    + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,21 +101,24 @@ def letter_value(s: str) -> int:
 # ------------------------------------------------------------------------- nfkc view
 
 
-def nfkc_view(s: str) -> tuple[str, list[int]]:
-    """NFKC of `s` character by character, with a map from view index to index in `s`.
+def nfkc_view(s: str) -> tuple[str, list[int] | range]:
+    """NFKC of `s`, with a map from view index to index in `s`.
 
     The map has one extra entry (len(s)) so that an end offset maps too. Circled digits
     are kept as they are: they are a list style of their own (R3), not plain digits.
+    Most lines normalise character for character (full-width digits, brackets, spaces),
+    so the whole-string NFKC in C with an identity map is the fast path.
     """
     if s.isascii():
-        return s, list(range(len(s) + 1))
+        return s, range(len(s) + 1)
+    if not _CIRCLED_RE.search(s):
+        norm = unicodedata.normalize("NFKC", s)
+        if len(norm) == len(s):
+            return norm, range(len(s) + 1)
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(s):
-        if ch in _CIRCLED or ch.isascii():
-            norm = ch
-        else:
-            norm = unicodedata.normalize("NFKC", ch)
+        norm = ch if ch in _CIRCLED or ch.isascii() else unicodedata.normalize("NFKC", ch)
         out.append(norm)
         index.extend([i] * len(norm))
     index.append(len(s))
@@ -216,13 +228,13 @@ def scan_line(line: str, line_start: int, line_no: int) -> list[Label]:
         return labels
     lead = len(line) - len(stripped)
     indent = indent_width(line)
-    prefix = stripped[:PREFIX_CHARS]
-    view, index = nfkc_view(prefix)
-    m = _LINE_START.match(view)
-    if m:
-        label = _line_start_label(m, view, index, stripped, line, line_start, lead, indent, line_no)
-        if label is not None:
-            labels.append(label)
+    if stripped[0] in _LABEL_FIRST:
+        view, index = nfkc_view(stripped[:PREFIX_CHARS])
+        m = _LINE_START.match(view)
+        if m:
+            label = _line_start_label(m, view, index, stripped, line, line_start, lead, indent, line_no)
+            if label is not None:
+                labels.append(label)
     labels.extend(_mid_line_labels(line, line_start, line_no, indent, labels[0] if labels else None))
     return labels
 

@@ -1,0 +1,54 @@
+"""Shared fixtures. Corpus tests need `../shared/corpus` (beside the repository, or
+LEXNORM_SHARED); without it they are skipped with the reason printed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from stages.clauses import build_clauses
+from stages.records import Clause
+
+REPO = Path(__file__).resolve().parents[1]
+RAW = REPO / "data" / "raw"
+SHARED = Path(os.environ.get("LEXNORM_SHARED", REPO.parent / "shared"))
+CORPUS = SHARED / "corpus"
+
+SEEDS = {p.name[:3]: p for p in sorted(RAW.glob("*.txt"))}
+
+
+def parse_text(text: str, doc_id: str = "doc") -> list[Clause]:
+    clauses, _ = build_clauses(doc_id, text)
+    return clauses
+
+
+def by_id(clauses: list[Clause]) -> dict[str, Clause]:
+    return {c.clause_id: c for c in clauses}
+
+
+@pytest.fixture(scope="session")
+def seed_clauses() -> dict[str, list[Clause]]:
+    """Seed number ("000".."004") -> its clauses."""
+    return {key: parse_text(path.read_text(encoding="utf-8"), path.stem) for key, path in SEEDS.items()}
+
+
+def corpus_file(name: str) -> Path:
+    path = CORPUS / name
+    if not path.exists():
+        pytest.skip(f"corpus file {name} not found: ../shared/corpus is absent on this machine (set LEXNORM_SHARED)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_clauses():
+    cache: dict[str, list[Clause]] = {}
+
+    def load(name: str) -> list[Clause]:
+        if name not in cache:
+            path = corpus_file(name)
+            cache[name] = parse_text(path.read_text(encoding="utf-8"), path.stem)
+        return cache[name]
+
+    return load

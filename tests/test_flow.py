@@ -1,0 +1,81 @@
+"""The normalize flow as a real Prefect run (prefect_test_harness), tables read back with pandas."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from conftest import REPO, SEEDS
+from flows.normalize import normalize
+
+
+@pytest.fixture(scope="module")
+def prefect_server():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="module")
+def run(prefect_server, tmp_path_factory):
+    raw = tmp_path_factory.mktemp("raw")
+    out = tmp_path_factory.mktemp("out")
+    for path in SEEDS.values():
+        shutil.copy(path, raw / path.name)
+    (raw / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    (raw / "empty.md").write_bytes(b"")
+    result = normalize(raw, out)
+    return result, out
+
+
+def test_flow_writes_both_tables(run):
+    result, out = run
+    assert sorted(p.name for p in out.iterdir()) == ["clauses.parquet", "documents.parquet"]
+    assert len(result.ok) == 5 and len(result.rejected) == 2
+
+
+def test_tables_read_back_with_pandas_and_types(run):
+    _, out = run
+    clauses = pd.read_parquet(out / "clauses.parquet")
+    documents = pd.read_parquet(out / "documents.parquet")
+    assert str(clauses["level"].dtype) == "int16" and str(clauses["seq"].dtype) == "int32"
+    assert str(clauses["char_start"].dtype) == "int64" and clauses["number_inferred"].dtype == bool
+    assert str(documents["processed_at"].dtype).startswith("datetime64") and "UTC" in str(documents["processed_at"].dtype)
+    counts = clauses.groupby("doc_id").size().to_dict()
+    assert counts == {
+        "000_2ded46b8572a63d1": 149, "001_86655bf1fc399115": 63, "002_d809899dcad8fa28": 108,
+        "003_01bff3b96aa9af92": 47, "004_cded958486a16876": 168,
+    }  # fmt: skip
+    assert not clauses.duplicated(["doc_id", "clause_id"]).any()
+    assert clauses.loc[clauses.doc_id.str.startswith("003"), "lang"].eq("zh").all()
+    for column in ("tokens", "text_en", "translation_engine", "anomalies"):
+        assert column in clauses.columns
+
+
+def test_bad_documents_get_rejected_rows_and_do_not_stop_the_others(run):
+    _, out = run
+    documents = pd.read_parquet(out / "documents.parquet").set_index("doc_id")
+    assert documents.loc["broken", "status"] == "rejected" and "not a text file" in documents.loc["broken", "error"]
+    assert documents.loc["empty", "error"] == "empty file (0 bytes)"
+    ok = documents[documents.status == "ok"]
+    assert len(ok) == 5 and ok.error.isna().all() and (ok.n_clauses > 0).all()
+
+
+def test_cli_runs_the_flow_offline(tmp_path):
+    """`lexnorm run` end to end in a subprocess, on Prefect's temporary server, with a
+    network namespace that has only loopback when `unshare` is allowed."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEEDS["003"], raw)
+    cmd = [sys.executable, "-m", "lexnorm", "run", "--raw", str(raw), "--out", str(tmp_path / "out")]
+    isolated = ["unshare", "-rn", "sh", "-c", 'ip link set lo up 2>/dev/null; exec "$@"', "sh", *cmd]
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
+    proc = subprocess.run(isolated if probe.returncode == 0 else cmd, capture_output=True, text=True, cwd=REPO, timeout=300)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert "1 document(s) ok, 0 rejected, 47 clauses" in proc.stdout
+    assert "Traceback" not in output and "ERROR" not in output
