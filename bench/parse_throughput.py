@@ -56,8 +56,8 @@ def main() -> int:
     for name, text in texts.items():
         mb = len(text.encode()) / 1e6
         clauses = len(build_clauses("bench", text)[0])
-        ours = best_of(args.repeat, lambda: build_clauses("bench", text))
-        bare = best_of(args.repeat, lambda: sum(1 for _ in BARE.finditer(text)))
+        ours = best_of(args.repeat, lambda text=text: build_clauses("bench", text))
+        bare = best_of(args.repeat, lambda text=text: sum(1 for _ in BARE.finditer(text)))
         print(f"{name:<24}{mb:>7.3f}{clauses:>9}{mb / ours:>14.1f}{mb / bare:>14.1f}{ours / bare:>7.1f}x")
     print(f"(best of {args.repeat} runs; ratio = lexnorm time / bare regex time; {os.cpu_count()} cores)")
     return 0

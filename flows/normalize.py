@@ -43,7 +43,7 @@ def _guarded(stage: str, work: Callable[[Document], Document], doc: Document) ->
         return doc
     try:
         return work(doc)
-    except Exception as exc:  # noqa: BLE001 - the point is to contain any failure
+    except Exception as exc:  # the point is to contain any failure
         message = f"{stage} stage failed: {type(exc).__name__}: {exc}"
         get_run_logger().error("%s: %s", doc.doc_id, message)
         return replace(doc, status="rejected", error=message, clauses=())
@@ -69,7 +69,7 @@ def write_tables_task(docs: list[Document], out_dir: Path) -> dict[str, Path]:
     return tables.write_tables(docs, out_dir)
 
 
-@flow(name="lexnorm-normalize", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=True)
+@flow(name="lexnorm-normalize", task_runner=ThreadPoolTaskRunner(max_workers=4))
 def normalize(raw_dir: Path = DEFAULT_RAW, out_dir: Path = DEFAULT_OUT) -> RunResult:
     """Normalise every agreement in `raw_dir` into Parquet tables in `out_dir`."""
     logger = get_run_logger()

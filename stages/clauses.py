@@ -38,6 +38,7 @@ from stages.records import Clause, Document
 PREAMBLE_ID = "preamble"
 _DYNAMIC_RANK = 100  # numbers, items and bullets nest freely below divisions
 _CONTENTS_TITLE = re.compile(r"^\s*(?:table\s+of\s+contents|contents|目\s*录)\s*$", re.IGNORECASE)
+_HELD_BY = {"chapter": "book", "part": "book", "section": "chapter"}
 _JOIN_DECIMAL_STYLES = ("1、", "一、")  # R2: a restarted N、 list gives 5.1, not 5(1)
 _INLINE_HEADING = re.compile(r"^((?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)(?:[ ]+(?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)){0,7})\.[ ]+\S")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -73,7 +74,7 @@ def scan_labels(text: str) -> list[Label]:
     labels: list[Label] = []
     pos = 0
     for line in text.split("\n"):
-        labels.extend(scan_line(line, pos, 0))
+        labels.extend(scan_line(line, pos))
         pos += len(line) + 1
     return labels
 
@@ -254,13 +255,11 @@ class _Outline:
         fields = {"style": lab.style, "value": lab.value, "indent": lab.indent, **kw}
         return _Node("", parent, lab, start, **fields)
 
-    def _expecting(self, lab: Label, style: str | None = None, value: int | None = None) -> _Node | None:
+    def _expecting(self, lab: Label) -> _Node | None:
         """The open level whose next number is this label's, if any. When two levels expect
         it (an inner list and the outer one), the one at the same indentation wins, then
         the one whose labels look alike (heading lines vs sentences), then the innermost."""
-        style = lab.style if style is None else style
-        value = lab.value if value is None else value
-        matches = [n for n in self.stack if n.style == style and n.value is not None and n.value + 1 == value]
+        matches = [n for n in self.stack if n.style == lab.style and n.value is not None and n.value + 1 == lab.value]
         if len(matches) <= 1:
             return matches[0] if matches else None
         pool = [n for n in matches if n.indent == lab.indent] or matches
@@ -305,15 +304,7 @@ class _Outline:
         elif division == "exhibit":
             wanted = f"exh{lab.token}"
         else:
-            wanted = f"{DIVISION_ID_PREFIX[division]}{lab.value}"
-            if division == "chapter" and self.has_books:
-                wanted = self._under(("book",), wanted)
-            elif division == "part":
-                wanted = self._under(("book",), wanted)
-            elif division == "section":
-                wanted = self._under(("chapter",), wanted)
-            if division != "exhibit":
-                wanted = self._scope() + wanted
+            wanted = self._scope() + self._under(division, f"{DIVISION_ID_PREFIX[division]}{lab.value}")
         node = self._node(lab, parent, rank=rank, division=division, style=division)
         if division == "article":
             node.path = (lab.value,)
@@ -321,8 +312,11 @@ class _Outline:
             self._check_sequence(parent, node, division, lab.value, str(lab.value))
         self._push(node, wanted)
 
-    def _under(self, divisions: tuple[str, ...], wanted: str) -> str:
-        holder = next((n for n in reversed(self.stack) if n.division in divisions), None)
+    def _under(self, division: str, wanted: str) -> str:
+        """Chapters restart in each book and sections in each chapter, so their ids carry
+        the holder's: `book3.ch2`, `ch2.sec1`, `book3.part1` (articles run through the law)."""
+        holder_division = _HELD_BY.get(division)
+        holder = next((n for n in reversed(self.stack) if n.division == holder_division), None)
         return f"{holder.clause_id}.{wanted}" if holder else wanted
 
     def _last(self, parent: _Node | None) -> dict[str, int]:

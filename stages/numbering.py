@@ -220,7 +220,7 @@ def _item_style(bullet: str | None, form: str) -> str:
     return (bullet.strip()[:1] if bullet else "") + form
 
 
-def scan_line(line: str, line_start: int, line_no: int) -> list[Label]:
+def scan_line(line: str, line_start: int) -> list[Label]:
     """All label proposals in one line (offsets are document offsets)."""
     labels: list[Label] = []
     stripped = line.lstrip()
@@ -232,14 +232,14 @@ def scan_line(line: str, line_start: int, line_no: int) -> list[Label]:
         view, index = nfkc_view(stripped[:PREFIX_CHARS])
         m = _LINE_START.match(view)
         if m:
-            label = _line_start_label(m, view, index, stripped, line, line_start, lead, indent, line_no)
+            label = _line_start_label(m, index, stripped, line, line_start, lead, indent)
             if label is not None:
                 labels.append(label)
-    labels.extend(_mid_line_labels(line, line_start, line_no, indent, labels[0] if labels else None))
+    labels.extend(_mid_line_labels(line, line_start, indent, labels[0] if labels else None))
     return labels
 
 
-def _line_start_label(m, view, index, stripped, line, line_start, lead, indent, line_no) -> Label | None:
+def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Label | None:
     g = m.groupdict()
     end_view = m.end()
     start = line_start + lead + index[m.start()]
@@ -348,7 +348,7 @@ def _preceding_word(line: str, pos: int) -> str:
     return words[-1].lower().strip("(\"'“") if words else ""
 
 
-def _mid_line_labels(line: str, line_start: int, line_no: int, indent: int, first: Label | None) -> list[Label]:
+def _mid_line_labels(line: str, line_start: int, indent: int, first: Label | None) -> list[Label]:
     """Decimal numbers inside a line that may be misplaced labels (R1).
 
     They only become clauses when they are exactly the number expected next; here we
@@ -375,7 +375,7 @@ def _mid_line_labels(line: str, line_start: int, line_no: int, indent: int, firs
             Label(
                 "decimal", "N.N", path[-1], str(path[-1]), path, m.group(1), start, end, body, line_start, line_end,
                 indent, mid_line=True,
-            )  # fmt: skip
+            )
         )
     for m in _MID_GLUED.finditer(line, search_from):
         after = line[m.end() :]
@@ -389,7 +389,7 @@ def _mid_line_labels(line: str, line_start: int, line_no: int, indent: int, firs
             Label(
                 "number", "1.", value, str(value), None, line[m.start(2) : m.end()], start, end, body, line_start,
                 line_end, indent, mid_line=True,
-            )  # fmt: skip
+            )
         )
     found.sort(key=lambda lab: lab.start)
     return found

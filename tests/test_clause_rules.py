@@ -189,5 +189,5 @@ def test_nfkc_view_maps_back_to_original_offsets():
     view, index = nfkc_view("（１）全角")
     assert view.startswith("(1)")
     assert index[view.index(")")] == 2
-    label = scan_line("（１）全角", 100, 0)[0]
+    label = scan_line("（１）全角", 100)[0]
     assert (label.start, label.end, label.text) == (100, 103, "（１）")
