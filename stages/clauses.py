@@ -534,9 +534,14 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     else:
         nodes[0].start = 0  # leading blank lines belong to the first clause
     parents_with_children = {id(n.parent) for n in nodes if n.parent is not None}
+    texts: dict[str, str] = {}
     for seq, node in enumerate(nodes):
         end = nodes[seq + 1].start if seq + 1 < len(nodes) else len(text)
         own = _tidy(_own_text(text, node, end))
+        texts[node.clause_id] = own
+        original = node.clause_id.split("#")[0]
+        if original != node.clause_id and texts.get(original) == own:
+            node.anomalies.append(f"duplicate_text: same text as {original}")
         lab = node.label
         clauses.append(
             Clause(
