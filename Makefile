@@ -23,6 +23,8 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/parse_throughput.py
+	$(BIN)/python bench/segmentation.py
+	$(BIN)/python bench/translation.py
 
 clean:
 	rm -rf $(VENV) data/processed/*.parquet .pytest_cache

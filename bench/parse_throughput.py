@@ -13,15 +13,10 @@ import argparse
 import os
 import re
 import sys
-import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from _inputs import REPO, SHARED, best_of
 
-from stages.clauses import build_clauses  # noqa: E402
-
-SHARED = Path(os.environ.get("LEXNORM_SHARED", REPO.parent / "shared"))
+from stages.clauses import build_clauses
 INPUTS = {
     "Civil Code (zh)": SHARED / "corpus" / "cn_civil_code_zh.txt",
     "CUAD hosting (en)": SHARED / "corpus" / "en_cuad_hosting_inktomi.txt",
@@ -31,15 +26,6 @@ BARE = re.compile(
     r"^\s*(?:第[〇零一二三四五六七八九十百千]+[编章节条](?:\s|$)|\d+(?:\.\d+)*[.、]?\s|[（(][\w一二三四五六七八九十]+[)）]|[-•]\s)",
     re.MULTILINE,
 )
-
-
-def best_of(repeat: int, fn) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """The normalize flow: for every document in the input folder, ingest -> clauses ->
-language, then write the tables. One Prefect task per stage per document; the work is
-in `stages`, this module only wires it."""
+language -> segment -> translate, then write the tables. One Prefect task per stage per
+document; the work is in `stages`, this module only wires it."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from pathlib import Path
 
 import flows  # noqa: F401  (Prefect offline defaults before prefect is imported)
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from stages import clauses, ingest, language, tables
+from stages import clauses, ingest, language, segment, tables, translate
 from stages.records import Document
+from stages.translate import INSTALL_HINT, TranslationSettings
 
 DEFAULT_RAW = Path("data/raw")
 DEFAULT_OUT = Path("data/processed")
+CACHE_DIR = ".lexnorm-cache"  # inside the output folder
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class RunResult:
 
     documents: list[Document]
     outputs: dict[str, Path]
+    translation: dict[str, int]
 
     @property
     def ok(self) -> list[Document]:
@@ -37,8 +41,8 @@ class RunResult:
 
 
 def _guarded(stage: str, work: Callable[[Document], Document], doc: Document) -> Document:
-    """Run one stage on one document; an unexpected exception rejects that document
-    (with the exception summarised) instead of stopping the run."""
+    """Run one stage on one document; an exception rejects that document (with the
+    exception summarised) instead of stopping the run."""
     if not doc.ok:
         return doc
     try:
@@ -49,48 +53,79 @@ def _guarded(stage: str, work: Callable[[Document], Document], doc: Document) ->
         return replace(doc, status="rejected", error=message, clauses=())
 
 
-@task(name="ingest", task_run_name="ingest {path.name}")
+# Task inputs are documents and settings, not worth hashing for Prefect's result cache.
+@task(name="ingest", task_run_name="ingest {path.name}", cache_policy=NO_CACHE)
 def ingest_task(path: Path, raw_dir: Path) -> Document:
     return ingest.read_document(path, raw_dir)
 
 
-@task(name="clauses", task_run_name="clauses {doc.doc_id}")
+@task(name="clauses", task_run_name="clauses {doc.doc_id}", cache_policy=NO_CACHE)
 def clauses_task(doc: Document) -> Document:
     return _guarded("clause", clauses.parse_document, doc)
 
 
-@task(name="language", task_run_name="language {doc.doc_id}")
+@task(name="language", task_run_name="language {doc.doc_id}", cache_policy=NO_CACHE)
 def language_task(doc: Document) -> Document:
     return _guarded("language", language.detect_languages, doc)
 
 
-@task(name="write-tables")
+@task(name="segment", task_run_name="segment {doc.doc_id}", cache_policy=NO_CACHE)
+def segment_task(doc: Document) -> Document:
+    return _guarded("segmentation", segment.segment_document, doc)
+
+
+@task(name="translate", task_run_name="translate {doc.doc_id}", cache_policy=NO_CACHE)
+def translate_task(doc: Document, settings: TranslationSettings) -> Document:
+    translator = translate.translator_for(settings)
+    return _guarded("translation", lambda d: translate.translate_document(d, translator), doc)
+
+
+@task(name="write-tables", cache_policy=NO_CACHE)
 def write_tables_task(docs: list[Document], out_dir: Path) -> dict[str, Path]:
     return tables.write_tables(docs, out_dir)
 
 
+def default_settings(out_dir: Path, **overrides) -> TranslationSettings:
+    overrides.setdefault("cache_path", Path(out_dir) / CACHE_DIR / "translations.sqlite")
+    return TranslationSettings.from_env(**overrides)
+
+
 @flow(name="lexnorm-normalize", task_runner=ThreadPoolTaskRunner(max_workers=4))
-def normalize(raw_dir: Path = DEFAULT_RAW, out_dir: Path = DEFAULT_OUT) -> RunResult:
+def normalize(
+    raw_dir: Path = DEFAULT_RAW, out_dir: Path = DEFAULT_OUT, translation: TranslationSettings | None = None
+) -> RunResult:
     """Normalise every agreement in `raw_dir` into Parquet tables in `out_dir`."""
     logger = get_run_logger()
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    settings = translation or default_settings(out_dir)
     paths = ingest.discover(raw_dir)
     logger.info("%d input file(s) in %s", len(paths), raw_dir)
+    before = dict(translate.translator_for(settings).stats)
     finished = []
     for path in paths:
         doc = ingest_task.submit(path, raw_dir)
         doc = clauses_task.submit(doc)
-        finished.append(language_task.submit(doc))
+        doc = language_task.submit(doc)
+        doc = segment_task.submit(doc)
+        finished.append(translate_task.submit(doc, settings))
     documents = [future.result() for future in finished]
     outputs = write_tables_task(documents, out_dir)
     for doc in documents:
         if not doc.ok:
             logger.warning("%s rejected: %s", doc.doc_id, doc.error)
-    return RunResult(documents, outputs)
+    stats = {k: v - before[k] for k, v in translate.translator_for(settings).stats.items()}
+    if stats["glossed"]:
+        logger.warning(
+            "No Argos model translates Chinese to English here: text_en of %d Chinese sentence(s) is a CC-CEDICT "
+            "dictionary gloss (translation_engine = gloss:cc-cedict), not a translation; to translate, %s.",
+            stats["glossed"],
+            INSTALL_HINT,
+        )
+    return RunResult(documents, outputs, stats)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m flows.normalize [--raw DIR] [--out DIR]` is `lexnorm run`."""
+    """`python -m flows.normalize [--raw DIR] [--out DIR] ...` is `lexnorm run`."""
     from lexnorm.cli import main as cli
 
     return cli(["run", *(sys.argv[1:] if argv is None else argv)])

@@ -34,6 +34,8 @@ class Clause:
     text_en: str | None = None
     translation_engine: str | None = None
     anomalies: tuple[str, ...] = ()
+    sentences: tuple[str, ...] = ()
+    sentences_en: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

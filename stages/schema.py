@@ -57,7 +57,13 @@ CLAUSES = _schema(
         _col(
             "anomalies",
             pa.list_(pa.string()),
-            "Numbering and parsing anomalies found at this clause, each `code: explanation`.",
+            "Numbering, parsing and translation-quality anomalies found at this clause, each `code: explanation`.",
+        ),
+        _col("sentences", pa.list_(pa.string()), "The clause's text split into sentences (the unit of translation)."),
+        _col(
+            "sentences_en",
+            pa.list_(pa.string()),
+            "English for each of `sentences`, same length and order; null for English clauses.",
         ),
     ],
 )

@@ -52,3 +52,48 @@ def corpus_clauses():
         return cache[name]
 
     return load
+
+
+# ------------------------------------------------------------------ translation fixtures
+
+
+@pytest.fixture(scope="session")
+def noise_archive(tmp_path_factory):
+    """A real Argos package with a random-weight model (built here, never committed).
+    Its output is noise: tests assert plumbing, never wording."""
+    from lexnorm.testing import build_noise_package
+
+    texts = [p.read_text(encoding="utf-8") for p in SEEDS.values()]
+    return build_noise_package(tmp_path_factory.mktemp("noise"), texts)
+
+
+@pytest.fixture()
+def package_dir(tmp_path, noise_archive):
+    """A package folder holding the installed noise zh->en package."""
+    from stages.models import install
+
+    target = tmp_path / "packages"
+    install(noise_archive, target)
+    return target
+
+
+class NetworkBlocked(AssertionError):
+    pass
+
+
+@pytest.fixture()
+def no_network(monkeypatch):
+    """Any attempt to open a network connection fails the test (and is recorded)."""
+    import socket
+
+    attempts: list[object] = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args[1:] if len(args) > 1 else args)
+        raise NetworkBlocked(f"network access attempted: {args[1:]}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    return attempts

@@ -11,7 +11,7 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from conftest import REPO, SEEDS
-from flows.normalize import normalize
+from flows.normalize import default_settings, normalize
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +28,41 @@ def run(prefect_server, tmp_path_factory):
         shutil.copy(path, raw / path.name)
     (raw / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     (raw / "empty.md").write_bytes(b"")
-    result = normalize(raw, out)
+    no_models = (tmp_path_factory.mktemp("no-models"),)  # whatever this machine has installed
+    result = normalize(raw, out, default_settings(out, package_dirs=no_models))
     return result, out
 
 
 def test_flow_writes_both_tables(run):
     result, out = run
-    assert sorted(p.name for p in out.iterdir()) == ["clauses.parquet", "documents.parquet"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["clauses.parquet", "documents.parquet"]
     assert len(result.ok) == 5 and len(result.rejected) == 2
+
+
+def test_every_clause_has_tokens_and_english(run):
+    _, out = run
+    clauses = pd.read_parquet(out / "clauses.parquet")
+    with_text = clauses[clauses.text.str.contains(r"\w", regex=True)]
+    assert (with_text.tokens.map(len) > 0).all()
+    assert clauses.text_en.notna().all()
+    zh = clauses[clauses.lang == "zh"]
+    assert len(zh) == 47 and (zh.translation_engine == "gloss:cc-cedict").all()
+    assert (zh.sentences.map(len) == zh.sentences_en.map(len)).all()
+    en = clauses[clauses.lang == "en"]
+    assert en.translation_engine.isna().all() and (en.text_en == en.text).all()
+
+
+def test_flow_translates_with_an_installed_model_and_reuses_its_cache(prefect_server, tmp_path, package_dir):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEEDS["003"], raw)
+    settings = default_settings(tmp_path / "out", package_dirs=(package_dir,), max_decoding_length=16)
+    first = normalize(raw, tmp_path / "out", settings)
+    second = normalize(raw, tmp_path / "out", settings)
+    assert first.translation["translated"] > 0 and first.translation["cached"] == 0
+    assert second.translation["translated"] == 0 and second.translation["cached"] == first.translation["translated"]
+    clauses = pd.read_parquet(tmp_path / "out" / "clauses.parquet")
+    assert (clauses.translation_engine == "argos:translate-zh_en-noise-fixture-0.0").all()
 
 
 def test_tables_read_back_with_pandas_and_types(run):
@@ -79,3 +106,4 @@ def test_cli_runs_the_flow_offline(tmp_path):
     assert proc.returncode == 0, output
     assert "1 document(s) ok, 0 rejected, 47 clauses" in proc.stdout
     assert "Traceback" not in output and "ERROR" not in output
+    assert "translation:" in proc.stdout

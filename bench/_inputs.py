@@ -1,0 +1,33 @@
+"""Inputs shared by the benchmarks: the corpus when ../shared is there, else the seeds."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SHARED = Path(os.environ.get("LEXNORM_SHARED", REPO.parent / "shared"))
+SEEDS = sorted((REPO / "data" / "raw").glob("*.txt"))
+
+
+def chinese_text() -> tuple[str, str]:
+    """(name, text): the Civil Code, or seed 003 repeated to a similar size without it."""
+    civil = SHARED / "corpus" / "cn_civil_code_zh.txt"
+    if civil.exists():
+        return "Civil Code (zh)", civil.read_text(encoding="utf-8")
+    seed = next(p for p in SEEDS if p.name.startswith("003")).read_text(encoding="utf-8")
+    print(f"note: {civil} not found; using seed 003 x40")
+    return "seed 003 x40 (zh)", "\n".join([seed] * 40)
+
+
+def best_of(repeat: int, fn) -> float:
+    import time
+
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best

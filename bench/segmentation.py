@@ -1,0 +1,53 @@
+"""Segmentation stage vs bare jieba on the same text, in one run.
+
+Bare: `jieba.Tokenizer().lcut(text)` (precise mode, jieba's own dictionary) on each
+Chinese clause's text. lexnorm: `segment_chinese` on the same texts (protected spans,
+legal dictionary, no white space or punctuation tokens). Both tokenizers are initialised
+before timing. Target: ratio <= 1.2. Usage: python bench/segmentation.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import warnings
+
+from _inputs import best_of, chinese_text
+
+from stages.clauses import build_clauses
+from stages.segment import segment_chinese, tokenizer
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    name, text = chinese_text()
+    texts = [c.text for c in build_clauses("bench", text)[0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import jieba
+    jieba.setLogLevel(logging.WARNING)
+    bare_tok = jieba.Tokenizer()
+    bare_tok.initialize()
+    tokenizer()  # lexnorm's, with the legal dictionary
+    chars = sum(len(t) for t in texts)
+
+    bare = best_of(args.repeat, lambda: [bare_tok.lcut(t) for t in texts])
+    ours = best_of(args.repeat, lambda: [segment_chinese(t) for t in texts])
+    whole = best_of(args.repeat, lambda: bare_tok.lcut("\n".join(texts)))
+    n_bare = sum(len(bare_tok.lcut(t)) for t in texts)
+    n_ours = sum(len(segment_chinese(t)) for t in texts)
+    print(f"input: {name}, {len(texts)} clauses, {chars:,} characters ({os.cpu_count()} cores)")
+    print(f"{'':<36}{'seconds':>9}{'chars/s':>12}{'tokens':>9}")
+    print(f"{'bare jieba.lcut per clause':<36}{bare:>9.3f}{chars / bare:>12,.0f}{n_bare:>9}")
+    print(f"{'bare jieba.lcut whole text':<36}{whole:>9.3f}{chars / whole:>12,.0f}")
+    print(f"{'lexnorm segmentation stage':<36}{ours:>9.3f}{chars / ours:>12,.0f}{n_ours:>9}")
+    print(f"ratio lexnorm / bare jieba (per clause): {ours / bare:.2f}x   (target <= 1.2x)")
+    print(f"ratio lexnorm / bare jieba (whole text): {ours / whole:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""Segmentation stage: word tokens for every clause.
+
+- Chinese: jieba, precise mode, one tokenizer per process with lexnorm's legal user
+  dictionary (`stages/data/legal_glossary_zh_en.tsv`), so 不可抗力, 个人信息处理者,
+  中华人民共和国 ... stay whole.
+- Protected spans are cut out before jieba sees the text and stay one token each:
+  clause references (第十二条, 第二款, 本协议第5.2条), amounts (人民币120万元, ¥1,000),
+  percentages and per-mille (30%, 0.5‰), dates (2025年1月1日), book-title references
+  (《个人信息保护法》), in full-width and half-width forms alike.
+- Other languages: simple word tokens (letters, digits, decimal numbers, contractions),
+  so `tokens` is never empty for a clause with text.
+Tokens are substrings of the clause text; white space is never a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import warnings
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+
+from stages.records import Clause, Document
+
+GLOSSARY = Path(__file__).parent / "data" / "legal_glossary_zh_en.tsv"
+
+_D = "[0-9０-９]"
+_NUM = rf"{_D}+(?:[,，]{_D}{{3}})*(?:[.．]{_D}+)?"
+_HAN_NUM = "[零〇一二两三四五六七八九十百千万]+"
+_UNIT = "(?:[万亿千百]?元|[万亿]?美元|[万亿]?港元|[万亿]?欧元|万|亿)"
+PROTECTED = re.compile(
+    "|".join(
+        [
+            # clause references: 第十二条, 第二款, 本协议第5.2条, 第 3 章
+            rf"(?:本(?:协议|合同|法|条例|规定|办法|条款|章程|细则))?第[ \u3000]*(?:{_NUM}|{_HAN_NUM})(?:[.．]{_D}+)*[ \u3000]*[条款项章节编目]",
+            # amounts: 人民币120万元, RMB 1,000, ¥1,000, ￥１,０００元, 120万元
+            rf"(?:人民币|美元|港币|港元|欧元|RMB|CNY|USD|HKD|EUR)[ \u3000]*{_NUM}[ \u3000]*{_UNIT}?",
+            rf"[¥￥$＄€£][ \u3000]*{_NUM}(?:[ \u3000]*{_UNIT})?",
+            rf"{_NUM}[ \u3000]*{_UNIT}",
+            # percentages and per-mille: 30%, 0.5‰, ３０％
+            rf"{_NUM}[ \u3000]*[%％‰]",
+            # dates: 2025年1月1日, 2025年1月, 1月1日, 二〇二五年七月
+            rf"{_D}{{4}}[ \u3000]*年(?:[ \u3000]*{_D}{{1,2}}[ \u3000]*月(?:[ \u3000]*{_D}{{1,2}}[ \u3000]*[日号])?)?",
+            rf"{_D}{{1,2}}[ \u3000]*月[ \u3000]*{_D}{{1,2}}[ \u3000]*[日号]",
+            r"[〇零一二三四五六七八九]{4}年(?:[一二三四五六七八九十]{1,3}月(?:[一二三四五六七八九十]{1,3}日)?)?",
+            # book-title references
+            r"《[^《》\n]{1,80}》",
+        ]
+    )
+)
+_WORD = re.compile(
+    r"(?:[^\W\d_]\.){2,}"  # abbreviations: e.g. i.e. U.S.
+    r"|\d+(?:[.,]\d+)*"  # numbers: 3.1, 36,000
+    r"|[^\W_]+(?:['’\-][^\W_]+)*"  # words: party's, non-exclusive
+)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_lock = threading.Lock()
+
+
+def glossary_entries() -> list[tuple[str, str]]:
+    """(Chinese term, English) pairs from lexnorm's legal glossary."""
+    entries = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            term, _, english = line.partition("\t")
+            entries.append((term.strip(), english.strip()))
+    return entries
+
+
+@cache
+def tokenizer():
+    """The process's jieba tokenizer, with the legal dictionary (built once, thread-safe)."""
+    with _lock:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, message=".*pkg_resources.*")
+            import jieba
+        jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict..." on stderr
+        tok = jieba.Tokenizer()
+        tok.initialize()
+        for term, _ in glossary_entries():
+            if len(term) > 1:
+                tok.add_word(term)  # frequency suggested by jieba so the term is cut whole
+        return tok
+
+
+def segment_chinese(text: str, punctuation: bool = False) -> list[str]:
+    """jieba precise-mode tokens with protected spans kept whole; no white space, and no
+    punctuation unless asked for (the gloss keeps it to render sentence marks)."""
+    keep = _keep_with_punctuation if punctuation else _is_word
+    lcut = tokenizer().lcut
+    tokens: list[str] = []
+    pos = 0
+    for m in PROTECTED.finditer(text):
+        if m.start() > pos:
+            tokens.extend(t for t in lcut(text[pos : m.start()], cut_all=False, HMM=True) if keep(t))
+        tokens.append(m.group())
+        pos = m.end()
+    if pos < len(text):
+        tokens.extend(t for t in lcut(text[pos:], cut_all=False, HMM=True) if keep(t))
+    return tokens
+
+
+_PUNCT_ONLY = re.compile(r"[\W_]+")
+
+
+def _is_word(token: str) -> bool:
+    return _PUNCT_ONLY.fullmatch(token) is None
+
+
+def _keep_with_punctuation(token: str) -> bool:
+    return not token.isspace()
+
+
+def word_tokens(text: str) -> list[str]:
+    """Letters-and-digits words: `Section`, `3.1`, `party's`, `non-exclusive`."""
+    return _WORD.findall(text)
+
+
+def tokens_for(text: str, lang: str | None) -> list[str]:
+    if lang == "zh" or (lang in (None, "ja", "ko") and _HAN.search(text)):
+        return segment_chinese(text)
+    return word_tokens(text)
+
+
+def segment_document(doc: Document) -> Document:
+    """Segmentation stage: fills `tokens` for every clause of an accepted document."""
+    if not doc.ok:
+        return doc
+    clauses: tuple[Clause, ...] = tuple(
+        replace(c, tokens=tuple(tokens_for(c.text, c.lang or doc.lang))) for c in doc.clauses
+    )
+    return replace(doc, clauses=clauses)

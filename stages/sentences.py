@@ -1,0 +1,68 @@
+"""Sentence splitting, the unit of translation.
+
+Every line break ends a sentence (a clause's paragraphs and headings are kept apart).
+Within a line:
+- Chinese (and other CJK) text ends a sentence after 。！？； (and ! ? ;), with any
+  closing quotes or brackets that follow;
+- other text ends a sentence after . ! ? followed by white space and an upper-case
+  letter, digit, bracket or quote, unless the word before the dot is an abbreviation
+  legal text is full of ("Co., Ltd.", "e.g.", "No. 5", "Art.", "U.S.") or an initial.
+  Dots inside numbers ("Section 3.1", "1.5%") never end a sentence.
+
+Written here rather than taken from a library: pysbd runs at about 0.3 MB/s and splits
+"PTE. LTD."; NLTK's punkt and Argos's MiniSBD download their models at first use.
+"""
+
+from __future__ import annotations
+
+import re
+
+ABBREVIATIONS = frozenset(
+    """co corp inc ltd llc llp plc pte pty gmbh ag bv nv sa sarl srl kk no nos nr art arts sec secs s ss para paras
+    cl cls ch chap sch p pp vol fig e.g i.e eg ie etc cf vs v viz al ibid id op cit approx dept est govt
+    mr mrs ms dr prof st jr sr u.s u.k u.n e.u jan feb mar apr jun jul aug sep sept oct nov dec ref tel fax attn
+    ave blvd rd""".split()
+)
+_CJK_END = re.compile(r"[。！？；!?;][”’」』）)】]*")
+_LATIN_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[A-Z0-9\u00c0-\u024f])")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of `text`, stripped, in order; every non-space character is kept."""
+    sentences: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if line:
+            sentences.extend(_split_line(line))
+    return sentences
+
+
+def _split_line(line: str) -> list[str]:
+    if _CJK.search(line):
+        return _cut(line, (m.end() for m in _CJK_END.finditer(line)))
+    return _cut(line, (m.end() for m in _LATIN_END.finditer(line) if _ends_sentence(line, m.start())))
+
+
+def _ends_sentence(line: str, dot: int) -> bool:
+    if line[dot] != ".":
+        return True
+    word = re.search(r"[\w.]*$", line[:dot]).group()  # the word the dot closes ("e.g", "Ltd", "3.1")
+    if not word:
+        return True
+    if word.lower() in ABBREVIATIONS or word.lower().rstrip(".") in ABBREVIATIONS:
+        return False
+    return not (len(word) == 1 and word.isupper())  # an initial: "J. Smith"
+
+
+def _cut(line: str, ends) -> list[str]:
+    out, start = [], 0
+    for end in ends:
+        piece = line[start:end].strip()
+        if piece:
+            out.append(piece)
+        start = end
+    rest = line[start:].strip()
+    if rest:
+        out.append(rest)
+    return out
