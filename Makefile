@@ -25,6 +25,7 @@ bench: setup
 	$(BIN)/python bench/parse_throughput.py
 	$(BIN)/python bench/segmentation.py
 	$(BIN)/python bench/translation.py
+	$(BIN)/python bench/alignment_eval.py
 
 clean:
 	rm -rf $(VENV) data/processed/*.parquet .pytest_cache

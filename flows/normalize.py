@@ -1,6 +1,7 @@
 """The normalize flow: for every document in the input folder, ingest -> clauses ->
-language -> segment -> translate, then write the tables. One Prefect task per stage per
-document; the work is in `stages`, this module only wires it."""
+language -> segment -> translate -> topics; then the alignments across documents; then
+the tables. One Prefect task per stage per document; the work is in `stages`, this
+module only wires it."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from stages import clauses, ingest, language, segment, tables, translate
-from stages.records import Document
+from stages import alignment, clauses, ingest, language, segment, tables, topics, translate
+from stages.records import Alignment, Document
 from stages.translate import INSTALL_HINT, TranslationSettings
 
 DEFAULT_RAW = Path("data/raw")
@@ -28,6 +29,7 @@ class RunResult:
     """What a run produced: the documents (with their clauses) and the files written."""
 
     documents: list[Document]
+    alignments: list[Alignment]
     outputs: dict[str, Path]
     translation: dict[str, int]
 
@@ -80,9 +82,19 @@ def translate_task(doc: Document, settings: TranslationSettings) -> Document:
     return _guarded("translation", lambda d: translate.translate_document(d, translator), doc)
 
 
+@task(name="topics", task_run_name="topics {doc.doc_id}", cache_policy=NO_CACHE)
+def topics_task(doc: Document) -> Document:
+    return _guarded("topic", topics.classify_document, doc)
+
+
+@task(name="align", cache_policy=NO_CACHE)
+def align_task(docs: list[Document], manifest: list[tuple[str, str]]) -> list[Alignment]:
+    return alignment.align(docs, manifest)
+
+
 @task(name="write-tables", cache_policy=NO_CACHE)
-def write_tables_task(docs: list[Document], out_dir: Path) -> dict[str, Path]:
-    return tables.write_tables(docs, out_dir)
+def write_tables_task(docs: list[Document], links: list[Alignment], out_dir: Path) -> dict[str, Path]:
+    return tables.write_tables(docs, out_dir, links)
 
 
 def default_settings(out_dir: Path, **overrides) -> TranslationSettings:
@@ -99,6 +111,7 @@ def normalize(
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     settings = translation or default_settings(out_dir)
     paths = ingest.discover(raw_dir)
+    manifest = ingest.read_manifest(raw_dir)
     logger.info("%d input file(s) in %s", len(paths), raw_dir)
     before = dict(translate.translator_for(settings).stats)
     finished = []
@@ -107,9 +120,11 @@ def normalize(
         doc = clauses_task.submit(doc)
         doc = language_task.submit(doc)
         doc = segment_task.submit(doc)
-        finished.append(translate_task.submit(doc, settings))
+        doc = translate_task.submit(doc, settings)
+        finished.append(topics_task.submit(doc))
     documents = [future.result() for future in finished]
-    outputs = write_tables_task(documents, out_dir)
+    links = align_task(documents, manifest)
+    outputs = write_tables_task(documents, links, out_dir)
     for doc in documents:
         if not doc.ok:
             logger.warning("%s rejected: %s", doc.doc_id, doc.error)
@@ -121,7 +136,7 @@ def normalize(
             stats["glossed"],
             INSTALL_HINT,
         )
-    return RunResult(documents, outputs, stats)
+    return RunResult(documents, links, outputs, stats)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,8 @@ def _summary(result, seconds: float) -> str:
         f"translation: {', '.join(engines) or 'none needed'}; {t['translated']} sentence(s) translated, "
         f"{t['cached']} from cache, {t['glossed']} glossed"
     )
+    kinds = {k: sum(1 for a in result.alignments if a.kind == k) for k in ("translation", "parallel", "topic")}
+    lines.append("alignments: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
     for name, path in result.outputs.items():
         lines.append(f"  {name:<10} {path}")
     return "\n".join(lines)

@@ -114,9 +114,17 @@ def _known_pieces(token: str) -> list[str]:
     return pieces
 
 
-def gloss_sentence(sentence: str) -> str:
-    words = [gloss_token(t) for t in segment_chinese(sentence, punctuation=True)]
+def gloss_with_coverage(sentence: str) -> tuple[str, int, float]:
+    """(gloss, 0, coverage): coverage is the share of word tokens the dictionaries knew."""
+    tokens = segment_chinese(sentence, punctuation=True)
+    words = [gloss_token(t) for t in tokens]
+    han = [(t, w) for t, w in zip(tokens, words) if re.search(r"[\u3400-\u9fff]", t)]
+    known = sum(1 for t, w in han if not re.search(r"[\u3400-\u9fff]", w))
     text = " ".join(w for w in words if w)
     text = re.sub(r"\s+([,.;:!?)\]])", r"\1", text)
     text = re.sub(r"([(\[])\s+", r"\1", text)
-    return text
+    return text, 0, (known / len(han) if han else 1.0)
+
+
+def gloss_sentence(sentence: str) -> str:
+    return gloss_with_coverage(sentence)[0]

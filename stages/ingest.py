@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from lexnorm import PIPELINE_VERSION
 from stages.records import Document
 
 INPUT_SUFFIXES = (".txt", ".md")
+MANIFEST = "manifest.json"
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -66,6 +68,21 @@ def discover(raw_dir: Path) -> list[Path]:
 
 def doc_id_for(path: Path) -> str:
     return path.stem
+
+
+def read_manifest(raw_dir: Path) -> list[tuple[str, str]]:
+    """Pairs of documents that are language versions of one agreement, from the optional
+    `manifest.json` in the input folder: {"parallel": [["contract_zh.txt", "contract_en.txt"], ...]}
+    (file names or doc ids). Raises ValueError with a clear message when it is malformed."""
+    path = Path(raw_dir) / MANIFEST
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        pairs = [(Path(a).stem, Path(b).stem) for a, b in data.get("parallel", [])]
+    except (json.JSONDecodeError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"{path}: expected {{\"parallel\": [[\"a.txt\", \"b.txt\"], ...]}} ({exc})") from None
+    return pairs
 
 
 def decode(data: bytes) -> Decoded:

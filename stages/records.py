@@ -36,6 +36,8 @@ class Clause:
     anomalies: tuple[str, ...] = ()
     sentences: tuple[str, ...] = ()
     sentences_en: tuple[str, ...] | None = None
+    translation_scores: tuple[float, ...] | None = None
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,20 @@ class Document:
     @property
     def n_clauses(self) -> int:
         return len(self.clauses)
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """A link between two clauses (or sentences or paragraphs of them); see alignments.parquet."""
+
+    kind: str  # translation | parallel | topic
+    left_doc: str
+    left_clause: str | None
+    right_doc: str
+    right_clause: str | None
+    score: float
+    method: str
+    detail: str  # JSON: what was compared and what was found
 
 
 def as_row(record: Any, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:

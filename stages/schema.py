@@ -65,6 +65,13 @@ CLAUSES = _schema(
             pa.list_(pa.string()),
             "English for each of `sentences`, same length and order; null for English clauses.",
         ),
+        _col(
+            "translation_scores",
+            pa.list_(pa.float64()),
+            "Confidence of each English sentence, 0..1: the model's mean token probability for Argos "
+            "translations, the share of words found in the dictionaries for a gloss; null for English clauses.",
+        ),
+        _col("topics", pa.list_(pa.string()), "Clause topics from lexnorm's taxonomy (governing_law, minors, ...)."),
     ],
 )
 
@@ -98,7 +105,35 @@ DOCUMENTS = _schema(
     ],
 )
 
-TABLES: dict[str, pa.Schema] = {"clauses": CLAUSES, "documents": DOCUMENTS}
+ALIGNMENTS = _schema(
+    "alignments",
+    "One row per link between clauses: a clause and its English (translation), two language "
+    "versions of one agreement (parallel), the same kind of clause across agreements (topic).",
+    [
+        _col("kind", pa.string(), "`translation`, `parallel` or `topic`.", nullable=False),
+        _col("left_doc", pa.string(), "doc_id of the left side.", nullable=False),
+        _col("left_clause", pa.string(), "clause_id on the left; null for a right clause with no counterpart."),
+        _col("right_doc", pa.string(), "doc_id of the right side.", nullable=False),
+        _col("right_clause", pa.string(), "clause_id on the right; null for a left clause with no counterpart."),
+        _col("score", pa.float64(), "Confidence of the link, 0..1.", nullable=False),
+        _col(
+            "method",
+            pa.string(),
+            "How the link was made: the translation engine; `id`, `position` or `unmatched` for parallel "
+            "clauses; `topic-keywords` for topics.",
+            nullable=False,
+        ),
+        _col(
+            "detail",
+            pa.string(),
+            "JSON with the evidence: level (clause, sentence, paragraph), sentence or paragraph indices, "
+            "compared numbers and terms, topic and matched words, low_confidence.",
+            nullable=False,
+        ),
+    ],
+)
+
+TABLES: dict[str, pa.Schema] = {"clauses": CLAUSES, "documents": DOCUMENTS, "alignments": ALIGNMENTS}
 
 
 def describe(schema: pa.Schema) -> dict[str, str]:

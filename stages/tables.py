@@ -16,8 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from stages.records import Document, as_row
-from stages.schema import CLAUSES, DOCUMENTS
+from stages.records import Alignment, Document, as_row
+from stages.schema import ALIGNMENTS, CLAUSES, DOCUMENTS
 
 ROW_GROUP_ROWS = 64_000
 COMPRESSION = "zstd"
@@ -62,8 +62,12 @@ def _write_clauses(docs: list[Document], path: Path) -> None:
             writer.write_table(pa.Table.from_pylist(batch, schema=CLAUSES))
 
 
-def write_tables(docs: Iterable[Document], out_dir: Path) -> dict[str, Path]:
-    """Write clauses.parquet and documents.parquet for `docs` (sorted by doc_id)."""
+def alignments_table(links: Iterable[Alignment]) -> pa.Table:
+    return pa.Table.from_pylist([as_row(a) for a in links], schema=ALIGNMENTS)
+
+
+def write_tables(docs: Iterable[Document], out_dir: Path, alignments: Iterable[Alignment] = ()) -> dict[str, Path]:
+    """Write clauses, documents and alignments tables for `docs` (sorted by doc_id)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ordered = sorted(docs, key=lambda d: d.doc_id)
@@ -73,6 +77,8 @@ def write_tables(docs: Iterable[Document], out_dir: Path) -> dict[str, Path]:
         _write_clauses(ordered, temps["clauses"])
         temps["documents"] = _temp_path(out_dir, "documents")
         pq.write_table(documents_table(ordered), temps["documents"], compression=COMPRESSION)
+        temps["alignments"] = _temp_path(out_dir, "alignments")
+        pq.write_table(alignments_table(alignments), temps["alignments"], compression=COMPRESSION)
         for tmp in temps.values():
             _fsync(tmp)
         final = {name: out_dir / f"{name}.parquet" for name in temps}

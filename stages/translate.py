@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sqlite3
 import threading
@@ -79,6 +80,8 @@ class TranslationSettings:
 class TranslationCache:
     """Sentence translations on disk, keyed by (model fingerprint, decoding settings, source)."""
 
+    TABLE = "translations_v2"  # a new name when the row layout changes: old caches are ignored, not misread
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -86,35 +89,36 @@ class TranslationCache:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("pragma journal_mode=wal")
         self._db.execute(
-            "create table if not exists translations (model text, decoding text, source text, target text,"
-            " output_tokens integer, primary key (model, decoding, source))"
+            f"create table if not exists {self.TABLE} (model text, decoding text, source text, target text,"
+            " output_tokens integer, score real, primary key (model, decoding, source))"
         )
 
-    def get(self, model: str, decoding: str, sources: list[str]) -> dict[str, tuple[str, int]]:
-        found: dict[str, tuple[str, int]] = {}
+    def get(self, model: str, decoding: str, sources: list[str]) -> dict[str, tuple[str, int, float]]:
+        found: dict[str, tuple[str, int, float]] = {}
         with self._lock:
             for i in range(0, len(sources), 500):
                 chunk = sources[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = self._db.execute(
-                    f"select source, target, output_tokens from translations where model=? and decoding=? and source in ({marks})",
+                    f"select source, target, output_tokens, score from {self.TABLE}"
+                    f" where model=? and decoding=? and source in ({marks})",
                     [model, decoding, *chunk],
                 )
-                found.update({src: (tgt, n) for src, tgt, n in rows})
+                found.update({src: (tgt, n, score) for src, tgt, n, score in rows})
         return found
 
-    def put(self, model: str, decoding: str, rows: Iterable[tuple[str, str, int]]) -> None:
+    def put(self, model: str, decoding: str, rows: Iterable[tuple[str, str, int, float]]) -> None:
         with self._lock:
             self._db.execute("begin")
             self._db.executemany(
-                "insert or replace into translations values (?, ?, ?, ?, ?)",
-                [(model, decoding, src, tgt, n) for src, tgt, n in rows],
+                f"insert or replace into {self.TABLE} values (?, ?, ?, ?, ?, ?)",
+                [(model, decoding, src, tgt, n, score) for src, tgt, n, score in rows],
             )
             self._db.execute("commit")
 
     def __len__(self) -> int:
         with self._lock:
-            return self._db.execute("select count(*) from translations").fetchone()[0]
+            return self._db.execute(f"select count(*) from {self.TABLE}").fetchone()[0]
 
 
 # ---------------------------------------------------------------------------- engines
@@ -126,6 +130,7 @@ class Translated:
 
     text: str
     output_tokens: int = 0  # target tokens of the last hop (for the truncation flag)
+    score: float = 1.0  # 0..1: mean token probability (times each hop's), or gloss coverage
 
 
 @dataclass
@@ -176,6 +181,7 @@ class ArgosModel:
                 length_penalty=self.settings.length_penalty,
                 max_decoding_length=self.settings.max_decoding_length,
                 replace_unknowns=True,
+                return_scores=True,
             )
         out = []
         for result in results:
@@ -183,7 +189,7 @@ class ArgosModel:
             text = self._tokenizer.decode(tokens)
             if self._prefix and text.startswith(self._prefix):
                 text = text[len(self._prefix) :]
-            out.append(Translated(text.strip(), len(tokens)))
+            out.append(Translated(text.strip(), len(tokens), min(1.0, math.exp(result.scores[0]))))
         return out
 
 
@@ -224,7 +230,9 @@ class Translator:
         self.stats["translated"] += len(todo)
         fresh = model.translate(todo)
         if self.cache is not None and todo:
-            self.cache.put(model.fingerprint, decoding, [(s, t.text, t.output_tokens) for s, t in zip(todo, fresh)])
+            self.cache.put(
+                model.fingerprint, decoding, [(s, t.text, t.output_tokens, t.score) for s, t in zip(todo, fresh)]
+            )
         table = {s: Translated(*known[s]) for s in known}
         table.update(zip(todo, fresh))
         return [table[s] for s in sentences]
@@ -236,11 +244,12 @@ class Translator:
         if hops:
             current = [Translated(s) for s in sentences]
             for package in hops:
-                current = self._hop(self._model(package), [t.text for t in current])
+                hop = self._hop(self._model(package), [t.text for t in current])
+                current = [replace(h, score=h.score * prev.score) for h, prev in zip(hop, current)]
             return current
         if lang == "zh":
             self.stats["glossed"] += len(sentences)
-            return [Translated(gloss.gloss_sentence(s)) for s in sentences]
+            return [Translated(*gloss.gloss_with_coverage(s)) for s in sentences]
         return None
 
 
@@ -302,6 +311,7 @@ def translate_document(doc: Document, translator: Translator) -> Document:
                 text_en=_join(clause.text, clause.sentences, english),
                 translation_engine=engine,
                 sentences_en=tuple(english),
+                translation_scores=tuple(round(t.score, 4) for t in mine),
                 anomalies=clause.anomalies + tuple(flags),
             )
     return replace(doc, clauses=tuple(out))

@@ -11,6 +11,8 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from conftest import REPO, SEEDS
+from test_alignment import EN as PARALLEL_EN
+from test_alignment import ZH as PARALLEL_ZH
 from flows.normalize import default_settings, normalize
 
 
@@ -28,6 +30,8 @@ def run(prefect_server, tmp_path_factory):
         shutil.copy(path, raw / path.name)
     (raw / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     (raw / "empty.md").write_bytes(b"")
+    (raw / "service_zh.txt").write_text(PARALLEL_ZH, encoding="utf-8")
+    (raw / "service_en.txt").write_text(PARALLEL_EN, encoding="utf-8")
     no_models = (tmp_path_factory.mktemp("no-models"),)  # whatever this machine has installed
     result = normalize(raw, out, default_settings(out, package_dirs=no_models))
     return result, out
@@ -35,8 +39,10 @@ def run(prefect_server, tmp_path_factory):
 
 def test_flow_writes_both_tables(run):
     result, out = run
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["clauses.parquet", "documents.parquet"]
-    assert len(result.ok) == 5 and len(result.rejected) == 2
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "alignments.parquet", "clauses.parquet", "documents.parquet",
+    ]  # fmt: skip
+    assert len(result.ok) == 7 and len(result.rejected) == 2
 
 
 def test_every_clause_has_tokens_and_english(run):
@@ -45,8 +51,8 @@ def test_every_clause_has_tokens_and_english(run):
     with_text = clauses[clauses.text.str.contains(r"\w", regex=True)]
     assert (with_text.tokens.map(len) > 0).all()
     assert clauses.text_en.notna().all()
-    zh = clauses[clauses.lang == "zh"]
-    assert len(zh) == 47 and (zh.translation_engine == "gloss:cc-cedict").all()
+    zh = clauses[(clauses.lang == "zh") & clauses.doc_id.str.startswith("003")]
+    assert len(zh) == 47 and (clauses[clauses.lang == "zh"].translation_engine == "gloss:cc-cedict").all()
     assert (zh.sentences.map(len) == zh.sentences_en.map(len)).all()
     en = clauses[clauses.lang == "en"]
     assert en.translation_engine.isna().all() and (en.text_en == en.text).all()
@@ -72,7 +78,7 @@ def test_tables_read_back_with_pandas_and_types(run):
     assert str(clauses["level"].dtype) == "int16" and str(clauses["seq"].dtype) == "int32"
     assert str(clauses["char_start"].dtype) == "int64" and clauses["number_inferred"].dtype == bool
     assert str(documents["processed_at"].dtype).startswith("datetime64") and "UTC" in str(documents["processed_at"].dtype)
-    counts = clauses.groupby("doc_id").size().to_dict()
+    counts = clauses[clauses.doc_id.isin([p.stem for p in SEEDS.values()])].groupby("doc_id").size().to_dict()
     assert counts == {
         "000_2ded46b8572a63d1": 149, "001_86655bf1fc399115": 63, "002_d809899dcad8fa28": 108,
         "003_01bff3b96aa9af92": 47, "004_cded958486a16876": 168,
@@ -89,7 +95,22 @@ def test_bad_documents_get_rejected_rows_and_do_not_stop_the_others(run):
     assert documents.loc["broken", "status"] == "rejected" and "not a text file" in documents.loc["broken", "error"]
     assert documents.loc["empty", "error"] == "empty file (0 bytes)"
     ok = documents[documents.status == "ok"]
-    assert len(ok) == 5 and ok.error.isna().all() and (ok.n_clauses > 0).all()
+    assert len(ok) == 7 and ok.error.isna().all() and (ok.n_clauses > 0).all()
+
+
+def test_alignments_table_has_the_three_kinds(run):
+    import json
+
+    _, out = run
+    links = pd.read_parquet(out / "alignments.parquet")
+    assert set(links.kind) == {"translation", "parallel", "topic"}
+    assert links.score.between(0, 1).all()
+    parallel = links[links.kind == "parallel"]
+    assert set(parallel.left_doc) == {"service_zh"} and set(parallel.right_doc) == {"service_en"}
+    law = links[links.detail.map(lambda d: json.loads(d).get("topic") == "governing_law")]
+    seeds = {p.stem for p in SEEDS.values()}
+    among_seeds = law[law.left_doc.isin(seeds) & law.right_doc.isin(seeds)]
+    assert len(among_seeds) == 10  # the five governing-law clauses, each linked to the four others
 
 
 def test_cli_runs_the_flow_offline(tmp_path):

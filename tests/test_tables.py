@@ -31,7 +31,7 @@ def test_schema_columns_match_the_records_and_the_spec():
 def test_write_tables_round_trip_and_leaves_no_temp_files(tmp_path):
     docs = seed_documents()
     paths = write_tables(docs, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clauses.parquet", "documents.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alignments.parquet", "clauses.parquet", "documents.parquet"]
     clauses = pq.read_table(paths["clauses"])
     assert clauses.schema.equals(CLAUSES, check_metadata=False)
     assert clauses.num_rows == sum(d.n_clauses for d in docs)

@@ -1,0 +1,344 @@
+"""Alignment stage: three kinds of link between clauses, written to alignments.parquet.
+
+- translation: each non-English clause to its English (`text_en`), and sentence by
+  sentence (`detail.sentence` indexes `sentences` / `sentences_en`). Score: the model's
+  confidence (or the gloss's dictionary coverage).
+- parallel: two input documents that are language versions of one agreement (detected,
+  or listed in the input folder's manifest.json) are aligned clause by clause: by
+  clause id first, then by position inside the gaps between matched clauses; every pair
+  is checked against content evidence (numbers and dates, quoted terms, length ratio,
+  and the English when a real model translated the left side). Clauses without a
+  counterpart get a row with the other side null. Inside matched clauses with the same
+  number of paragraphs, paragraphs are linked too.
+- topic: per topic of lexnorm's taxonomy, the best clause of each document is linked to
+  the best clause of every other document (the governing-law clauses of all agreements).
+
+`detail` is JSON saying what was compared and what was found, so a reader can tell why
+two clauses were linked.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from itertools import combinations
+
+from stages.numbering import han_to_int
+from stages.records import Alignment, Clause, Document
+from stages.topics import document_scores, taxonomy
+
+LOW_CONFIDENCE = 0.5
+SKELETON_MIN = 0.8  # share of clause ids two documents must have in common to be language versions
+NUMBERS_MIN = 0.3  # and of the numbers they mention
+MIN_COMMON_IDS = 5
+
+
+def _detail(**fields) -> str:
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
+
+
+# ------------------------------------------------------------------------ translation
+
+
+def translation_links(doc: Document) -> list[Alignment]:
+    links = []
+    for c in doc.clauses:
+        if c.translation_engine is None or c.sentences_en is None:
+            continue
+        scores = list(c.translation_scores or [0.0] * len(c.sentences_en))
+        clause_score = statistics.fmean(scores) if scores else 0.0
+        links.append(
+            Alignment(
+                "translation", doc.doc_id, c.clause_id, doc.doc_id, c.clause_id, round(clause_score, 4),
+                c.translation_engine, _detail(level="clause", left="text", right="text_en", sentences=len(scores)),
+            )
+        )  # fmt: skip
+        for i, score in enumerate(scores):
+            links.append(
+                Alignment(
+                    "translation", doc.doc_id, c.clause_id, doc.doc_id, c.clause_id, round(score, 4),
+                    c.translation_engine, _detail(level="sentence", sentence=i, left="sentences", right="sentences_en"),
+                )
+            )  # fmt: skip
+    return links
+
+
+# ---------------------------------------------------------------------------- evidence
+
+_HAN_NUMBER = re.compile(
+    r"第([零〇一二两三四五六七八九十百千]+)|([零〇一二两三四五六七八九十百千万亿]+)(?=[条款项章节日月年个次倍人周元])"
+)
+_SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(million|billion|万|亿)", re.IGNORECASE)
+_SCALE = {"million": 1e6, "billion": 1e9, "万": 1e4, "亿": 1e8}
+_ORDINALS = {w: n for n, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split(), 1)}
+_EN_ORDINAL = re.compile(
+    rf"\b({'|'.join(_ORDINALS)})\s+(?:paragraph|article|item|clause|section|chapter|sub-?paragraph)s?\b", re.IGNORECASE
+)
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_EN_NUMBER_WORDS = {
+    w: n
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
+_EN_NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "hundred": 100})
+_MONTHS = {m: i for i, m in enumerate("january february march april may june july august september october november december".split(), 1)}
+_EN_COUNTED = re.compile(
+    rf"\b({'|'.join(_EN_NUMBER_WORDS)})\b(?=\s*(?:\(\d+\)\s*)?(?:business |working |calendar )?"
+    r"(?:days?|weeks?|months?|years?|hours?|times|persons?|percent|per cent|copies|parties)\b)",
+    re.IGNORECASE,
+)  # "thirty (30) days", not "one of the following"
+_EN_DATE = re.compile(
+    rf"\b({'|'.join(_MONTHS)})\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+({'|'.join(_MONTHS)})\b",
+    re.IGNORECASE,
+)  # "November 1st, 2021", not "may not"
+_EN_WORD = re.compile(r"[a-z]+")
+_QUOTED = re.compile(r"“[^”]{1,60}”|\"[^\"]{1,60}\"|《[^》]{1,60}》|「[^」]{1,60}」")
+_STOP = frozenset("the a an of to and or in on for by with as at be is are shall may this that any such its their".split())
+
+
+def numbers(text: str) -> Counter:
+    """Numbers a clause mentions, comparable across languages: digits, Chinese numerals in
+    counting positions (第十三条, 三十日), English number words and month names."""
+    text = unicodedata.normalize("NFKC", text)
+    found: Counter = Counter()
+    for m in _DIGITS.finditer(text):
+        raw = m.group().replace(",", "")
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        found[int(value) if value.is_integer() else value] += 1
+    for m in _HAN_NUMBER.finditer(text):
+        try:
+            found[han_to_int(m.group(1) or m.group(2))] += 1
+        except ValueError:  # a lone 万 or 亿 is a unit, not a number
+            continue
+    for m in _SCALED.finditer(text):  # 1.2 million, 120万: the scaled value, not the digits
+        digits = float(m.group(1))
+        found[int(digits) if digits.is_integer() else digits] -= 1
+        found[int(digits * _SCALE[m.group(2).lower()])] += 1
+    found = +found  # drop what the scaled amounts replaced
+    for m in _EN_COUNTED.finditer(text):
+        found[_EN_NUMBER_WORDS[m.group(1).lower()]] += 1
+    for m in _EN_ORDINAL.finditer(text):
+        found[_ORDINALS[m.group(1).lower()]] += 1
+    for m in _EN_DATE.finditer(text):
+        found[_MONTHS[(m.group(1) or m.group(2)).lower()]] += 1
+    return found
+
+
+def _agreement(a: Counter, b: Counter) -> float | None:
+    if not a and not b:
+        return None
+    return sum((a & b).values()) / sum((a | b).values())
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _EN_WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def compare(left: Clause, right: Clause, expected_ratio: float, translated: bool) -> tuple[float, dict]:
+    """Content evidence that `left` and `right` say the same thing, and a 0..1 score."""
+    ln, rn = numbers(left.text), numbers(right.text)
+    evidence: dict = {}
+    parts: list[tuple[float, float]] = []  # (value, weight)
+    agree = _agreement(ln, rn)
+    if agree is not None:
+        evidence["numbers"] = {"left": sorted(ln, key=str), "right": sorted(rn, key=str), "agreement": round(agree, 3)}
+        parts.append((agree, 2.0))
+    lq, rq = len(_QUOTED.findall(left.text)), len(_QUOTED.findall(right.text))
+    if lq or rq:
+        evidence["quoted_terms"] = [lq, rq]
+        parts.append((1 - abs(lq - rq) / (max(lq, rq) + 1), 0.5))  # quoting habits differ between languages
+    if left.text and right.text:
+        ratio = len(right.text) / len(left.text)
+        evidence["length_ratio"] = round(ratio, 3)
+        evidence["expected_ratio"] = round(expected_ratio, 3)
+        parts.append((math.exp(-abs(math.log(ratio / expected_ratio))), 1.0))
+    if translated and left.text_en and right.text:
+        a, b = _content_words(left.text_en), _content_words(right.text)
+        if a and b:
+            overlap = len(a & b) / len(a | b)
+            evidence["translation_overlap"] = round(overlap, 3)
+            parts.append((min(1.0, 2 * overlap), 2.0))  # a good translation shares about half its content words
+    score = sum(v * w for v, w in parts) / sum(w for _, w in parts) if parts else 0.5
+    evidence["low_confidence"] = score < LOW_CONFIDENCE
+    return round(score, 4), evidence
+
+
+# ---------------------------------------------------------------------------- parallel
+
+
+def _skeleton(doc: Document) -> set[str]:
+    return {c.clause_id for c in doc.clauses if c.clause_id != "preamble" and "#" not in c.clause_id}
+
+
+def _doc_numbers(doc: Document) -> Counter:
+    total: Counter = Counter()
+    for c in doc.clauses:
+        total.update(numbers(c.text))
+    return total
+
+
+def _oriented(a: Document, b: Document) -> tuple[Document, Document]:
+    """Left is the source language, right the English (or by doc_id when neither is)."""
+    if a.lang == "en" and b.lang != "en":
+        return b, a
+    if b.lang == "en" and a.lang != "en":
+        return a, b
+    return (a, b) if a.doc_id <= b.doc_id else (b, a)
+
+
+def parallel_pairs(docs: list[Document], manifest: Iterable[tuple[str, str]] = ()) -> list[tuple[Document, Document, dict]]:
+    """Language versions of one agreement: listed in the manifest, or detected (different
+    languages, nearly the same clause ids, and the same numbers)."""
+    ok = {d.doc_id: d for d in docs if d.ok}
+    pairs: list[tuple[Document, Document, dict]] = []
+    seen: set[frozenset] = set()
+    for a_id, b_id in manifest:
+        if a_id in ok and b_id in ok and frozenset((a_id, b_id)) not in seen:
+            seen.add(frozenset((a_id, b_id)))
+            left, right = _oriented(ok[a_id], ok[b_id])
+            pairs.append((left, right, {"found_by": "manifest"}))
+    for a, b in combinations(sorted(ok.values(), key=lambda d: d.doc_id), 2):
+        if a.lang == b.lang or frozenset((a.doc_id, b.doc_id)) in seen:
+            continue
+        sa, sb = _skeleton(a), _skeleton(b)
+        common = len(sa & sb)
+        skeleton = common / len(sa | sb) if sa | sb else 0.0
+        if common < MIN_COMMON_IDS or skeleton < SKELETON_MIN:
+            continue
+        agree = _agreement(_doc_numbers(a), _doc_numbers(b))
+        if agree is not None and agree < NUMBERS_MIN:
+            continue
+        left, right = _oriented(a, b)
+        pairs.append((left, right, {"found_by": "detection", "skeleton": round(skeleton, 3), "numbers": agree and round(agree, 3)}))
+    return pairs
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def parallel_links(left: Document, right: Document, found: dict) -> list[Alignment]:
+    lmap = {c.clause_id: c for c in left.clauses}
+    rmap = {c.clause_id: c for c in right.clauses}
+    pairs: list[tuple[Clause, Clause, str]] = [(lmap[i], rmap[i], "id") for i in lmap if i in rmap]
+    pairs += _positional(left.clauses, right.clauses, {i for i in lmap if i in rmap})
+    pairs.sort(key=lambda p: p[0].seq)
+    ratios = [len(r.text) / len(lc.text) for lc, r, _ in pairs if lc.text and r.text]
+    expected = statistics.median(ratios) if ratios else 1.0
+    translated = any((c.translation_engine or "").startswith("argos:") for c in left.clauses)
+    links: list[Alignment] = []
+    for lc, rc, method in pairs:
+        score, evidence = compare(lc, rc, expected, translated)
+        links.append(
+            Alignment(
+                "parallel", left.doc_id, lc.clause_id, right.doc_id, rc.clause_id, score, method,
+                _detail(level="clause", pair=found, **evidence),
+            )
+        )  # fmt: skip
+        lp, rp = _paragraphs(lc.text), _paragraphs(rc.text)
+        if len(lp) == len(rp) > 1:
+            for k, (a, b) in enumerate(zip(lp, rp)):
+                p_score, p_evidence = compare(_as_clause(lc, a), _as_clause(rc, b), expected, False)
+                links.append(
+                    Alignment(
+                        "parallel", left.doc_id, lc.clause_id, right.doc_id, rc.clause_id, p_score, method,
+                        _detail(level="paragraph", left_paragraph=k, right_paragraph=k, **p_evidence),
+                    )
+                )  # fmt: skip
+    matched_left = {lc.clause_id for lc, _, _ in pairs}
+    matched_right = {rc.clause_id for _, rc, _ in pairs}
+    for c in left.clauses:
+        if c.clause_id not in matched_left:
+            links.append(Alignment("parallel", left.doc_id, c.clause_id, right.doc_id, None, 0.0, "unmatched", _detail(level="clause", unmatched="left", pair=found)))
+    for c in right.clauses:
+        if c.clause_id not in matched_right:
+            links.append(Alignment("parallel", left.doc_id, None, right.doc_id, c.clause_id, 0.0, "unmatched", _detail(level="clause", unmatched="right", pair=found)))
+    return links
+
+
+def _as_clause(clause: Clause, text: str) -> Clause:
+    return replace(clause, text=text, text_en=None)
+
+
+def _positional(left: tuple[Clause, ...], right: tuple[Clause, ...], matched: set[str]) -> list[tuple[Clause, Clause, str]]:
+    """Between two consecutive id matches, unmatched clauses are paired in order when both
+    sides have the same number of them (a renumbered or mislabelled clause)."""
+    def gaps(clauses: tuple[Clause, ...]) -> dict[str | None, list[Clause]]:
+        out: dict[str | None, list[Clause]] = {}
+        anchor = None
+        for c in clauses:
+            if c.clause_id in matched:
+                anchor = c.clause_id
+            else:
+                out.setdefault(anchor, []).append(c)
+        return out
+
+    lg, rg = gaps(left), gaps(right)
+    found = []
+    for anchor, lcs in lg.items():
+        rcs = rg.get(anchor, [])
+        if lcs and len(lcs) == len(rcs):
+            found.extend((a, b, "position") for a, b in zip(lcs, rcs))
+    return found
+
+
+# ------------------------------------------------------------------------------ topics
+
+
+def _strength(score: float) -> float:
+    """A topic score (2, 3, 5, ...) as 0..1."""
+    return 1 - math.exp(-score / 3)
+
+
+def topic_links(docs: list[Document]) -> list[Alignment]:
+    threshold, topics = taxonomy()
+    best: dict[str, list[tuple[Document, Clause, object]]] = {t: [] for t in topics}
+    for doc in sorted((d for d in docs if d.ok), key=lambda d: d.doc_id):
+        scores = document_scores(doc)
+        for topic_id in topics:
+            candidates = [(scores[c.clause_id][topic_id], c) for c in doc.clauses if topic_id in scores[c.clause_id]]
+            candidates = [(s, c) for s, c in candidates if s.score >= threshold]
+            if candidates:
+                s, c = max(candidates, key=lambda sc: (sc[0].score, -sc[1].seq))
+                best[topic_id].append((doc, c, s))
+    links = []
+    for topic_id, found in best.items():
+        topic = topics[topic_id]
+        for (ld, lc, ls), (rd, rc, rs) in combinations(found, 2):
+            score = math.sqrt(_strength(ls.score) * _strength(rs.score))
+            links.append(
+                Alignment(
+                    "topic", ld.doc_id, lc.clause_id, rd.doc_id, rc.clause_id, round(score, 4), "topic-keywords",
+                    _detail(
+                        topic=topic_id, label=topic.label, left_score=ls.score, right_score=rs.score,
+                        left_terms=list(ls.terms), right_terms=list(rs.terms),
+                        why="the best-scoring clause for this topic in each document",
+                    ),
+                )
+            )  # fmt: skip
+    return links
+
+
+# ------------------------------------------------------------------------------- stage
+
+
+def align(docs: list[Document], manifest: Iterable[tuple[str, str]] = ()) -> list[Alignment]:
+    """Alignment stage over all the run's documents (after translation and topics)."""
+    links: list[Alignment] = []
+    for doc in sorted((d for d in docs if d.ok), key=lambda d: d.doc_id):
+        links.extend(translation_links(doc))
+    for left, right, found in parallel_pairs(docs, manifest):
+        links.extend(parallel_links(left, right, found))
+    links.extend(topic_links(docs))
+    return links

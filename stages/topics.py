@@ -1,0 +1,116 @@
+"""Topic stage: each clause gets zero or more topics from lexnorm's bilingual taxonomy
+(`stages/data/topics.json`: governing law, liability limitation, minors, ...).
+
+A topic's score for a clause is the sum of the weights of its patterns found in the
+clause (each pattern once; a match in the heading counts double), plus half of the
+parent's heading score for that topic (a clause under "8. Governing Law" leans that
+way), or half of the parent's whole score for a list item (the items of "shall not
+publish the following content:" are content rules). Chinese clauses are matched with the Chinese patterns on their own words, not
+through a translation. A clause has every topic whose score reaches the threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+
+from stages.records import Clause, Document
+
+TAXONOMY = Path(__file__).parent / "data" / "topics.json"
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    en: str
+    zh: str
+    patterns: dict[str, tuple[tuple[re.Pattern, float], ...]]  # "en" / "zh" -> compiled patterns
+
+    @property
+    def label(self) -> str:
+        return f"{self.en} / {self.zh}"
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    score: float
+    heading_score: float
+    terms: tuple[str, ...]  # what matched, for `detail`
+
+
+@cache
+def taxonomy() -> tuple[float, dict[str, Topic]]:
+    raw = json.loads(TAXONOMY.read_text(encoding="utf-8"))
+    topics = {}
+    for topic_id, spec in raw["topics"].items():
+        patterns = {
+            "en": tuple((re.compile(p, re.IGNORECASE), float(w)) for p, w in spec["patterns_en"]),
+            "zh": tuple((re.compile(p), float(w)) for p, w in spec["patterns_zh"]),
+        }
+        topics[topic_id] = Topic(topic_id, spec["en"], spec["zh"], patterns)
+    return float(raw["threshold"]), topics
+
+
+def _script(lang: str | None) -> str:
+    return "zh" if lang in ("zh", "ja") else "en"
+
+
+def score_clause(clause: Clause, parent_heading_scores: dict[str, float] | None = None) -> dict[str, TopicScore]:
+    """Every topic with a non-zero score for this clause."""
+    _, topics = taxonomy()
+    heading = clause.heading or ""
+    body = clause.text
+    script = _script(clause.lang)
+    inherited = parent_heading_scores or {}
+    scores = {}
+    for topic in topics.values():
+        total = heading_total = 0.0
+        terms = []
+        for pattern, weight in topic.patterns[script]:
+            in_heading = pattern.search(heading) if heading else None
+            found = in_heading or pattern.search(body)
+            if found:
+                gained = weight * (2 if in_heading else 1)
+                total += gained
+                if in_heading:
+                    heading_total += gained
+                terms.append(found.group(0))
+        total += 0.5 * inherited.get(topic.id, 0.0)
+        if total > 0:
+            scores[topic.id] = TopicScore(total, heading_total, tuple(terms))
+    return scores
+
+
+def _is_list_item(clause: Clause) -> bool:
+    return clause.clause_id.endswith((")", "]"))
+
+
+def document_scores(doc: Document) -> dict[str, dict[str, TopicScore]]:
+    """clause_id -> topic -> score, for every clause of the document. A sub-clause leans
+    towards its parent's heading; a list item towards everything its parent says (the
+    lead-in "shall not publish the following content:" says what the items are about)."""
+    by_id: dict[str, dict[str, TopicScore]] = {}
+    for clause in doc.clauses:
+        parent = by_id.get(clause.parent_id) if clause.parent_id else None
+        inherited = None
+        if parent:
+            whole = _is_list_item(clause)
+            inherited = {t: (s.score if whole else s.heading_score) for t, s in parent.items()}
+        by_id[clause.clause_id] = score_clause(clause, inherited)
+    return by_id
+
+
+def classify_document(doc: Document) -> Document:
+    """Topic stage: fills `topics` for every clause of an accepted document."""
+    if not doc.ok:
+        return doc
+    threshold, _ = taxonomy()
+    scores = document_scores(doc)
+    clauses = tuple(
+        replace(c, topics=tuple(sorted(t for t, s in scores[c.clause_id].items() if s.score >= threshold)))
+        for c in doc.clauses
+    )
+    return replace(doc, clauses=clauses)
