@@ -128,6 +128,8 @@ def normalize(
     for doc in documents:
         if not doc.ok:
             logger.warning("%s rejected: %s", doc.doc_id, doc.error)
+    for line in alignment.parallel_summary(links):
+        logger.info("parallel versions %s", line)
     stats = {k: v - before[k] for k, v in translate.translator_for(settings).stats.items()}
     if stats["glossed"]:
         logger.warning(
