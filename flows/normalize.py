@@ -1,7 +1,11 @@
 """The normalize flow: for every document in the input folder, ingest -> clauses ->
 language -> segment -> translate -> topics; then the alignments across documents; then
 the tables. One Prefect task per stage per document; the work is in `stages`, this
-module only wires it."""
+module only wires it.
+
+Runs are incremental: a document whose bytes, pipeline version and settings are those
+of its stored result is not processed again. The output folder is locked for the run.
+"""
 
 from __future__ import annotations
 
@@ -15,23 +19,26 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from stages import alignment, clauses, ingest, language, segment, tables, topics, translate
+from stages import alignment, clauses, incremental, ingest, language, segment, tables, topics, translate
+from stages.models import fingerprint
 from stages.records import Alignment, Document
 from stages.translate import INSTALL_HINT, TranslationSettings
 
 DEFAULT_RAW = Path("data/raw")
 DEFAULT_OUT = Path("data/processed")
-CACHE_DIR = ".lexnorm-cache"  # inside the output folder
+READ_RETRIES = 2
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """What a run produced: the documents (with their clauses) and the files written."""
+    """What a run produced: the documents (with their clauses), the links, the files
+    written, translation counts, and which documents were new, changed, unchanged, removed."""
 
     documents: list[Document]
     alignments: list[Alignment]
     outputs: dict[str, Path]
     translation: dict[str, int]
+    changes: dict[str, list[str]]
 
     @property
     def ok(self) -> list[Document]:
@@ -44,7 +51,8 @@ class RunResult:
 
 def _guarded(stage: str, work: Callable[[Document], Document], doc: Document) -> Document:
     """Run one stage on one document; an exception rejects that document (with the
-    exception summarised) instead of stopping the run."""
+    exception summarised) instead of stopping the run. No retry: the same input would
+    fail the same way."""
     if not doc.ok:
         return doc
     try:
@@ -55,8 +63,20 @@ def _guarded(stage: str, work: Callable[[Document], Document], doc: Document) ->
         return replace(doc, status="rejected", error=message, clauses=())
 
 
-# Task inputs are documents and settings, not worth hashing for Prefect's result cache.
-@task(name="ingest", task_run_name="ingest {path.name}", cache_policy=NO_CACHE)
+def _io_error(task, task_run, state) -> bool:
+    """Retry a read only when it raised an I/O error (a retry may cure that)."""
+    try:
+        return isinstance(state.result(raise_on_failure=False), OSError)
+    except Exception:
+        return False
+
+
+# Task inputs are documents and settings, not worth hashing for Prefect's result cache:
+# lexnorm's own store (stages.incremental) decides what is done again.
+@task(
+    name="ingest", task_run_name="ingest {path.name}", cache_policy=NO_CACHE,
+    retries=READ_RETRIES, retry_delay_seconds=0.2, retry_condition_fn=_io_error,
+)  # fmt: skip
 def ingest_task(path: Path, raw_dir: Path) -> Document:
     return ingest.read_document(path, raw_dir)
 
@@ -87,6 +107,11 @@ def topics_task(doc: Document) -> Document:
     return _guarded("topic", topics.classify_document, doc)
 
 
+@task(name="plan", cache_policy=NO_CACHE)
+def plan_task(paths: list[Path], raw_dir: Path, out_dir: Path, run_fingerprint: str):
+    return incremental.plan(paths, raw_dir, incremental.ResultStore(out_dir), run_fingerprint)
+
+
 @task(name="align", cache_policy=NO_CACHE)
 def align_task(docs: list[Document], manifest: list[tuple[str, str]]) -> list[Alignment]:
     return alignment.align(docs, manifest)
@@ -98,8 +123,14 @@ def write_tables_task(docs: list[Document], links: list[Alignment], out_dir: Pat
 
 
 def default_settings(out_dir: Path, **overrides) -> TranslationSettings:
-    overrides.setdefault("cache_path", Path(out_dir) / CACHE_DIR / "translations.sqlite")
+    overrides.setdefault("cache_path", Path(out_dir) / incremental.CACHE_DIR / "translations.sqlite")
     return TranslationSettings.from_env(**overrides)
+
+
+def _fingerprint(settings: TranslationSettings) -> str:
+    translator = translate.translator_for(settings)
+    models = sorted(fingerprint(p) for p in translator.packages)
+    return incremental.run_fingerprint(settings.decoding_key(), settings.require_model, models)
 
 
 @flow(name="lexnorm-normalize", task_runner=ThreadPoolTaskRunner(max_workers=4))
@@ -110,21 +141,42 @@ def normalize(
     logger = get_run_logger()
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     settings = translation or default_settings(out_dir)
-    paths = ingest.discover(raw_dir)
-    manifest = ingest.read_manifest(raw_dir)
-    logger.info("%d input file(s) in %s", len(paths), raw_dir)
-    before = dict(translate.translator_for(settings).stats)
-    finished = []
-    for path in paths:
-        doc = ingest_task.submit(path, raw_dir)
-        doc = clauses_task.submit(doc)
-        doc = language_task.submit(doc)
-        doc = segment_task.submit(doc)
-        doc = translate_task.submit(doc, settings)
-        finished.append(topics_task.submit(doc))
-    documents = [future.result() for future in finished]
-    links = align_task(documents, manifest)
-    outputs = write_tables_task(documents, links, out_dir)
+    with tables.output_lock(out_dir):
+        tables.clean_stale_temps(out_dir)
+        paths = ingest.discover(raw_dir)
+        manifest = ingest.read_manifest(raw_dir)
+        before = dict(translate.translator_for(settings).stats)
+        planned, removed = plan_task(paths, raw_dir, out_dir, _fingerprint(settings))
+        changes = {state: [p.doc_id for p in planned if p.state == state] for state in ("new", "changed", "unchanged")}
+        changes["removed"] = removed
+        logger.info(
+            "%d input file(s) in %s: %s", len(paths), raw_dir, ", ".join(f"{len(v)} {k}" for k, v in changes.items())
+        )
+        futures = {}
+        for p in planned:
+            if p.cached is None:
+                doc = ingest_task.submit(p.path, raw_dir)
+                doc = clauses_task.submit(doc)
+                doc = language_task.submit(doc)
+                doc = segment_task.submit(doc)
+                doc = translate_task.submit(doc, settings)
+                futures[p.path] = topics_task.submit(doc)
+        store = incremental.ResultStore(out_dir)
+        documents = []
+        for p in planned:
+            if p.cached is not None:
+                documents.append(p.cached)
+                continue
+            outcome = futures[p.path].result(raise_on_failure=False)
+            if not isinstance(outcome, Document):  # the read failed even after its retries
+                outcome = ingest.rejected_document(
+                    p.path, f"cannot read the file after {READ_RETRIES + 1} attempts: {type(outcome).__name__}: {outcome}"
+                )
+            store.save(p.key, outcome)
+            documents.append(outcome)
+        links = align_task(documents, manifest)
+        outputs = write_tables_task(documents, links, out_dir)
+        store.record_run(planned)
     for doc in documents:
         if not doc.ok:
             logger.warning("%s rejected: %s", doc.doc_id, doc.error)
@@ -138,7 +190,7 @@ def normalize(
             stats["glossed"],
             INSTALL_HINT,
         )
-    return RunResult(documents, links, outputs, stats)
+    return RunResult(documents, links, outputs, stats, changes)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ def _summary(result, seconds: float) -> str:
     t = result.translation
     lines.append("")
     lines.append(f"{ok} document(s) ok, {rejected} rejected, {clauses} clauses in {seconds:.1f} s")
+    lines.append("documents: " + ", ".join(f"{len(v)} {k}" for k, v in result.changes.items()))
     lines.append(
         f"translation: {', '.join(engines) or 'none needed'}; {t['translated']} sentence(s) translated, "
         f"{t['cached']} from cache, {t['glossed']} glossed"
@@ -61,8 +62,15 @@ def _run(args: argparse.Namespace) -> int:
     if args.require_model and not any(p.to_code == TARGET for p in Translator(settings).packages):
         print(f"lexnorm: --require-model: no Argos model into English is installed; {INSTALL_HINT}", file=sys.stderr)
         return 2
+    from stages.tables import OutputLocked, output_lock
+
     started = time.perf_counter()
-    result = normalize(args.raw, args.out, settings)
+    try:
+        with output_lock(args.out):  # the flow takes it again; here it fails early with a clear message
+            result = normalize(args.raw, args.out, settings)
+    except OutputLocked as exc:
+        print(f"lexnorm: {exc}", file=sys.stderr)
+        return 3
     print(_summary(result, time.perf_counter() - started))
     if not result.documents:
         print(f"lexnorm: no *.txt or *.md files in {args.raw}", file=sys.stderr)

@@ -156,9 +156,11 @@ def _normalised(text: str, encoding: str) -> Decoded:
     return Decoded(text, encoding, warnings)
 
 
-def _rejected(doc_id: str, path: Path, error: str, data: bytes = b"", size: int | None = None) -> Document:
+def rejected_document(path: Path, error: str, data: bytes = b"", size: int | None = None) -> Document:
+    """A `documents` row for a file that could not be taken in, saying why."""
+    path = Path(path)
     return Document(
-        doc_id=doc_id,
+        doc_id=doc_id_for(path),
         source_path=str(path),
         sha256=hashlib.sha256(data).hexdigest() if data else "",
         size_bytes=len(data) if size is None else size,
@@ -170,32 +172,38 @@ def _rejected(doc_id: str, path: Path, error: str, data: bytes = b"", size: int 
     )
 
 
-def read_document(path: Path, raw_dir: Path | None = None) -> Document:
-    """Read and decode one input file. Never raises for a bad file: it returns a
-    `rejected` Document whose `error` says what is wrong."""
+def refusal(path: Path, raw_dir: Path | None) -> str | None:
+    """Why a path must not be read at all (a link leading out of the input folder), or None."""
     path = Path(path)
-    doc_id = doc_id_for(path)
     if raw_dir is not None and path.is_symlink():
         target = path.resolve()
         if not target.is_relative_to(Path(raw_dir).resolve()):
-            return _rejected(doc_id, path, f"refused: symbolic link pointing outside the input folder ({target})")
+            return f"refused: symbolic link pointing outside the input folder ({target})"
+    return None
+
+
+def read_document(path: Path, raw_dir: Path | None = None) -> Document:
+    """Read and decode one input file. A bad file gives a `rejected` Document whose `error`
+    says what is wrong. Only an unexpected I/O error (one a retry may cure) is raised."""
+    path = Path(path)
+    refused = refusal(path, raw_dir)
+    if refused:
+        return rejected_document(path, refused)
     try:
         size = os.stat(path).st_size
         data = path.read_bytes()
     except PermissionError:
-        return _rejected(doc_id, path, "cannot read the file: permission denied")
+        return rejected_document(path, "cannot read the file: permission denied")
     except FileNotFoundError:
-        return _rejected(doc_id, path, "cannot read the file: it does not exist (broken link or removed during the run)")
+        return rejected_document(path, "cannot read the file: it does not exist (broken link or removed during the run)")
     except IsADirectoryError:
-        return _rejected(doc_id, path, "cannot read: it is a directory")
-    except OSError as exc:
-        return _rejected(doc_id, path, f"cannot read the file: {exc.strerror or exc}")
+        return rejected_document(path, "cannot read: it is a directory")
     try:
         decoded = decode(data)
     except DecodeError as exc:
-        return _rejected(doc_id, path, str(exc), data, size)
+        return rejected_document(path, str(exc), data, size)
     return Document(
-        doc_id=doc_id,
+        doc_id=doc_id_for(path),
         source_path=str(path),
         sha256=hashlib.sha256(data).hexdigest(),
         size_bytes=len(data),

@@ -64,11 +64,18 @@ def test_flow_translates_with_an_installed_model_and_reuses_its_cache(prefect_se
     shutil.copy(SEEDS["003"], raw)
     settings = default_settings(tmp_path / "out", package_dirs=(package_dir,), max_decoding_length=16)
     first = normalize(raw, tmp_path / "out", settings)
-    second = normalize(raw, tmp_path / "out", settings)
     assert first.translation["translated"] > 0 and first.translation["cached"] == 0
-    assert second.translation["translated"] == 0 and second.translation["cached"] == first.translation["translated"]
+    assert first.changes["new"] == ["003_01bff3b96aa9af92"]
+    second = normalize(raw, tmp_path / "out", settings)  # nothing changed: nothing is processed
+    assert second.changes["unchanged"] == ["003_01bff3b96aa9af92"] and second.translation["sentences"] == 0
+    path = raw / SEEDS["003"].name
+    path.write_text(path.read_text(encoding="utf-8") + "\n11、新增条款\n本条为新增内容。\n", encoding="utf-8")
+    third = normalize(raw, tmp_path / "out", settings)  # changed: only the new sentences are translated
+    assert third.changes["changed"] == ["003_01bff3b96aa9af92"]
+    assert third.translation["translated"] == 2 and third.translation["cached"] == first.translation["translated"]
     clauses = pd.read_parquet(tmp_path / "out" / "clauses.parquet")
     assert (clauses.translation_engine == "argos:translate-zh_en-noise-fixture-0.0").all()
+    assert "11" in set(clauses.clause_id)
 
 
 def test_tables_read_back_with_pandas_and_types(run):
