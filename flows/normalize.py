@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import flows  # noqa: F401  (Prefect offline defaults before prefect is imported)
@@ -29,16 +29,28 @@ DEFAULT_OUT = Path("data/processed")
 READ_RETRIES = 2
 
 
-@dataclass(frozen=True)
 class RunResult:
     """What a run produced: the documents (with their clauses), the links, the files
-    written, translation counts, and which documents were new, changed, unchanged, removed."""
+    written, translation counts, and which documents were new, changed, unchanged, removed.
 
-    documents: list[Document]
-    alignments: list[Alignment]
-    outputs: dict[str, Path]
-    translation: dict[str, int]
-    changes: dict[str, list[str]]
+    A plain class, not a dataclass: Prefect walks a flow's dataclass results field by
+    field, which takes seconds when a document is long (see Carried)."""
+
+    __slots__ = ("alignments", "changes", "documents", "outputs", "translation")
+
+    def __init__(
+        self,
+        documents: list[Document],
+        alignments: list[Alignment],
+        outputs: dict[str, Path],
+        translation: dict[str, int],
+        changes: dict[str, list[str]],
+    ) -> None:
+        self.documents = documents
+        self.alignments = alignments
+        self.outputs = outputs
+        self.translation = translation
+        self.changes = changes
 
     @property
     def ok(self) -> list[Document]:
@@ -47,6 +59,25 @@ class RunResult:
     @property
     def rejected(self) -> list[Document]:
         return [d for d in self.documents if not d.ok]
+
+
+class Carried:
+    """A value handed from task to task, opaque to Prefect.
+
+    Prefect walks every dataclass, list and tuple in a task's inputs and results looking
+    for futures; for a long document (a 20 MB clause has four million tokens) that walk
+    takes seconds per task, while the box costs nothing. It pickles, so it also crosses
+    process and machine boundaries."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    @property
+    def name(self) -> str:
+        """For task run names: the document's id."""
+        return getattr(self.value, "doc_id", type(self.value).__name__)
 
 
 def _guarded(stage: str, work: Callable[[Document], Document], doc: Document) -> Document:
@@ -77,49 +108,49 @@ def _io_error(task, task_run, state) -> bool:
     name="ingest", task_run_name="ingest {path.name}", cache_policy=NO_CACHE,
     retries=READ_RETRIES, retry_delay_seconds=0.2, retry_condition_fn=_io_error,
 )  # fmt: skip
-def ingest_task(path: Path, raw_dir: Path) -> Document:
-    return ingest.read_document(path, raw_dir)
+def ingest_task(path: Path, raw_dir: Path) -> Carried:
+    return Carried(ingest.read_document(path, raw_dir))
 
 
-@task(name="clauses", task_run_name="clauses {doc.doc_id}", cache_policy=NO_CACHE)
-def clauses_task(doc: Document) -> Document:
-    return _guarded("clause", clauses.parse_document, doc)
+@task(name="clauses", task_run_name="clauses {doc.name}", cache_policy=NO_CACHE)
+def clauses_task(doc: Carried) -> Carried:
+    return Carried(_guarded("clause", clauses.parse_document, doc.value))
 
 
-@task(name="language", task_run_name="language {doc.doc_id}", cache_policy=NO_CACHE)
-def language_task(doc: Document) -> Document:
-    return _guarded("language", language.detect_languages, doc)
+@task(name="language", task_run_name="language {doc.name}", cache_policy=NO_CACHE)
+def language_task(doc: Carried) -> Carried:
+    return Carried(_guarded("language", language.detect_languages, doc.value))
 
 
-@task(name="segment", task_run_name="segment {doc.doc_id}", cache_policy=NO_CACHE)
-def segment_task(doc: Document) -> Document:
-    return _guarded("segmentation", segment.segment_document, doc)
+@task(name="segment", task_run_name="segment {doc.name}", cache_policy=NO_CACHE)
+def segment_task(doc: Carried) -> Carried:
+    return Carried(_guarded("segmentation", segment.segment_document, doc.value))
 
 
-@task(name="translate", task_run_name="translate {doc.doc_id}", cache_policy=NO_CACHE)
-def translate_task(doc: Document, settings: TranslationSettings) -> Document:
+@task(name="translate", task_run_name="translate {doc.name}", cache_policy=NO_CACHE)
+def translate_task(doc: Carried, settings: TranslationSettings) -> Carried:
     translator = translate.translator_for(settings)
-    return _guarded("translation", lambda d: translate.translate_document(d, translator), doc)
+    return Carried(_guarded("translation", lambda d: translate.translate_document(d, translator), doc.value))
 
 
-@task(name="topics", task_run_name="topics {doc.doc_id}", cache_policy=NO_CACHE)
-def topics_task(doc: Document) -> Document:
-    return _guarded("topic", topics.classify_document, doc)
+@task(name="topics", task_run_name="topics {doc.name}", cache_policy=NO_CACHE)
+def topics_task(doc: Carried) -> Carried:
+    return Carried(_guarded("topic", topics.classify_document, doc.value))
 
 
 @task(name="plan", cache_policy=NO_CACHE)
-def plan_task(paths: list[Path], raw_dir: Path, out_dir: Path, run_fingerprint: str):
-    return incremental.plan(paths, raw_dir, incremental.ResultStore(out_dir), run_fingerprint)
+def plan_task(paths: list[Path], raw_dir: Path, out_dir: Path, run_fingerprint: str) -> Carried:
+    return Carried(incremental.plan(paths, raw_dir, incremental.ResultStore(out_dir), run_fingerprint))
 
 
 @task(name="align", cache_policy=NO_CACHE)
-def align_task(docs: list[Document], manifest: list[tuple[str, str]]) -> list[Alignment]:
-    return alignment.align(docs, manifest)
+def align_task(docs: Carried, manifest: list[tuple[str, str]]) -> Carried:
+    return Carried(alignment.align(docs.value, manifest))
 
 
 @task(name="write-tables", cache_policy=NO_CACHE)
-def write_tables_task(docs: list[Document], links: list[Alignment], out_dir: Path) -> dict[str, Path]:
-    return tables.write_tables(docs, out_dir, links)
+def write_tables_task(docs: Carried, links: Carried, out_dir: Path) -> dict[str, Path]:
+    return tables.write_tables(docs.value, out_dir, links.value)
 
 
 def default_settings(out_dir: Path, **overrides) -> TranslationSettings:
@@ -146,36 +177,40 @@ def normalize(
         paths = ingest.discover(raw_dir)
         manifest = ingest.read_manifest(raw_dir)
         before = dict(translate.translator_for(settings).stats)
-        planned, removed = plan_task(paths, raw_dir, out_dir, _fingerprint(settings))
+        planned, removed = plan_task(paths, raw_dir, out_dir, _fingerprint(settings)).value
         changes = {state: [p.doc_id for p in planned if p.state == state] for state in ("new", "changed", "unchanged")}
         changes["removed"] = removed
         logger.info(
             "%d input file(s) in %s: %s", len(paths), raw_dir, ", ".join(f"{len(v)} {k}" for k, v in changes.items())
         )
-        futures = {}
-        for p in planned:
-            if p.cached is None:
-                doc = ingest_task.submit(p.path, raw_dir)
-                doc = clauses_task.submit(doc)
-                doc = language_task.submit(doc)
-                doc = segment_task.submit(doc)
-                doc = translate_task.submit(doc, settings)
-                futures[p.path] = topics_task.submit(doc)
+        reads = {p.path: ingest_task.submit(p.path, raw_dir) for p in planned if p.cached is None}
+        processed = {}
+        for path, read in reads.items():  # as each read ends, its document moves on to the next stages
+            outcome = read.result(raise_on_failure=False)
+            if not isinstance(outcome, Carried):  # the read failed even after its retries
+                processed[path] = ingest.rejected_document(
+                    path, f"cannot read the file after {READ_RETRIES + 1} attempts: {type(outcome).__name__}: {outcome}"
+                )
+                continue
+            doc = clauses_task.submit(read)
+            doc = language_task.submit(doc)
+            doc = segment_task.submit(doc)
+            doc = translate_task.submit(doc, settings)
+            processed[path] = topics_task.submit(doc)
         store = incremental.ResultStore(out_dir)
         documents = []
         for p in planned:
             if p.cached is not None:
                 documents.append(p.cached)
                 continue
-            outcome = futures[p.path].result(raise_on_failure=False)
-            if not isinstance(outcome, Document):  # the read failed even after its retries
-                outcome = ingest.rejected_document(
-                    p.path, f"cannot read the file after {READ_RETRIES + 1} attempts: {type(outcome).__name__}: {outcome}"
-                )
+            outcome = processed[p.path]
+            if not isinstance(outcome, Document):
+                outcome = outcome.result().value
             store.save(p.key, outcome)
             documents.append(outcome)
-        links = align_task(documents, manifest)
-        outputs = write_tables_task(documents, links, out_dir)
+        carried = align_task(Carried(documents), manifest)
+        links = carried.value
+        outputs = write_tables_task(Carried(documents), carried, out_dir)
         store.record_run(planned)
     for doc in documents:
         if not doc.ok:

@@ -45,6 +45,7 @@ _MULTIBYTE_ENCODINGS = {
 }  # fmt: skip
 _ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f", "\v"}
 MAX_CONTROL_RATIO = 0.01  # more than this share of control characters: not a text file
+MIN_CONTROLS_TO_REJECT = 16  # ... unless there are only a few (a stray BEL or ESC is kept, with a warning)
 
 
 class DecodeError(ValueError):
@@ -150,7 +151,7 @@ def _normalised(text: str, encoding: str) -> Decoded:
     if not text.strip():
         raise DecodeError("contains only white space")
     controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS)
-    if controls > MAX_CONTROL_RATIO * len(text):
+    if controls > max(MIN_CONTROLS_TO_REJECT, MAX_CONTROL_RATIO * len(text)):
         raise DecodeError(f"not a text file ({controls} control characters in {len(text)} characters)")
     warnings = (f"contains {controls} control character(s), kept as they are",) if controls else ()
     return Decoded(text, encoding, warnings)

@@ -106,7 +106,9 @@ _DEFAULT_FOR_SCRIPT = {"han": "zh", "kana": "ja", "hangul": "ko"}
 
 
 def clause_language(text: str, doc_lang: str | None, doc_script: str | None = None) -> str | None:
-    """A clause's language, given its document's language and script."""
+    """A clause's language, given its document's language and script (read off the
+    clause's first CLAUSE_SAMPLE_CHARS characters)."""
+    text = text[:CLAUSE_SAMPLE_CHARS]
     if letters(text) < MIN_LETTERS and not _has_han(text):
         return doc_lang
     writing = script(text)

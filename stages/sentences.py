@@ -25,6 +25,7 @@ ABBREVIATIONS = frozenset(
 )
 _CJK_END = re.compile(r"[。！？；!?;][”’」』）)】]*")
 _LATIN_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[A-Z0-9\u00c0-\u024f])")
+_LAST_WORD = re.compile(r"[\w.]*$")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]")
 
 
@@ -47,7 +48,7 @@ def _split_line(line: str) -> list[str]:
 def _ends_sentence(line: str, dot: int) -> bool:
     if line[dot] != ".":
         return True
-    word = re.search(r"[\w.]*$", line[:dot]).group()  # the word the dot closes ("e.g", "Ltd", "3.1")
+    word = _LAST_WORD.search(line, max(0, dot - 40), dot).group()  # the word the dot closes ("e.g", "Ltd", "3.1")
     if not word:
         return True
     if word.lower() in ABBREVIATIONS or word.lower().rstrip(".") in ABBREVIATIONS:

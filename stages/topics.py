@@ -20,6 +20,7 @@ from pathlib import Path
 from stages.records import Clause, Document
 
 TAXONOMY = Path(__file__).parent / "data" / "topics.json"
+SAMPLE_CHARS = 4_000  # a clause's topic shows in its heading and opening; a 20 MB clause is not read whole
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def score_clause(clause: Clause, parent_heading_scores: dict[str, float] | None 
     """Every topic with a non-zero score for this clause."""
     _, topics = taxonomy()
     heading = clause.heading or ""
-    body = clause.text
+    body = clause.text[:SAMPLE_CHARS]
     script = _script(clause.lang)
     inherited = parent_heading_scores or {}
     scores = {}

@@ -72,7 +72,7 @@ def test_symlink_out_of_the_input_folder_is_refused(tmp_path):
     assert doc.status == "rejected" and "outside the input folder" in doc.error
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file: the permission case cannot be built as root")
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file; as root this case runs in test_reliability (user namespace)")
 def test_unreadable_file(tmp_path):
     path = tmp_path / "locked.txt"
     path.write_text("1. x\n")
