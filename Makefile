@@ -26,6 +26,7 @@ bench: setup
 	$(BIN)/python bench/segmentation.py
 	$(BIN)/python bench/translation.py
 	$(BIN)/python bench/alignment_eval.py
+	$(BIN)/python bench/rerun.py
 
 clean:
 	rm -rf $(VENV) data/processed/*.parquet .pytest_cache

@@ -31,7 +31,7 @@ from itertools import combinations
 
 from stages.numbering import han_to_int
 from stages.records import Alignment, Clause, Document
-from stages.topics import document_scores, taxonomy
+from stages.topics import matched_terms, taxonomy
 
 LOW_CONFIDENCE = 0.5
 SKELETON_MIN = 0.8  # share of clause ids two documents must have in common to be language versions
@@ -302,27 +302,32 @@ def _strength(score: float) -> float:
 
 
 def topic_links(docs: list[Document]) -> list[Alignment]:
-    threshold, topics = taxonomy()
-    best: dict[str, list[tuple[Document, Clause, object]]] = {t: [] for t in topics}
+    """Per topic, the best clause of each document (highest topic score; the first on a tie),
+    linked to the best of every other document. Uses the topic stage's `topic_scores`."""
+    _, topics = taxonomy()
+    best: dict[str, list[tuple[Document, Clause, float]]] = {t: [] for t in topics}
     for doc in sorted((d for d in docs if d.ok), key=lambda d: d.doc_id):
-        scores = document_scores(doc)
-        for topic_id in topics:
-            candidates = [(scores[c.clause_id][topic_id], c) for c in doc.clauses if topic_id in scores[c.clause_id]]
-            candidates = [(s, c) for s, c in candidates if s.score >= threshold]
-            if candidates:
-                s, c = max(candidates, key=lambda sc: (sc[0].score, -sc[1].seq))
-                best[topic_id].append((doc, c, s))
+        top: dict[str, tuple[float, Clause]] = {}
+        for clause in doc.clauses:
+            for topic_id, score in zip(clause.topics, clause.topic_scores):
+                if topic_id not in top or score > top[topic_id][0]:
+                    top[topic_id] = (score, clause)
+        for topic_id, (score, clause) in top.items():
+            best[topic_id].append((doc, clause, score))
     links = []
     for topic_id, found in best.items():
+        if len(found) < 2:
+            continue
         topic = topics[topic_id]
+        terms = {(d.doc_id, c.clause_id): list(matched_terms(d, c, topic_id)) for d, c, _ in found}
         for (ld, lc, ls), (rd, rc, rs) in combinations(found, 2):
-            score = math.sqrt(_strength(ls.score) * _strength(rs.score))
+            score = math.sqrt(_strength(ls) * _strength(rs))
             links.append(
                 Alignment(
                     "topic", ld.doc_id, lc.clause_id, rd.doc_id, rc.clause_id, round(score, 4), "topic-keywords",
                     _detail(
-                        topic=topic_id, label=topic.label, left_score=ls.score, right_score=rs.score,
-                        left_terms=list(ls.terms), right_terms=list(rs.terms),
+                        topic=topic_id, label=topic.label, left_score=ls, right_score=rs,
+                        left_terms=terms[(ld.doc_id, lc.clause_id)], right_terms=terms[(rd.doc_id, rc.clause_id)],
                         why="the best-scoring clause for this topic in each document",
                     ),
                 )

@@ -38,6 +38,7 @@ class Clause:
     sentences_en: tuple[str, ...] | None = None
     translation_scores: tuple[float, ...] | None = None
     topics: tuple[str, ...] = ()
+    topic_scores: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

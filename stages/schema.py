@@ -72,6 +72,11 @@ CLAUSES = _schema(
             "translations, the share of words found in the dictionaries for a gloss; null for English clauses.",
         ),
         _col("topics", pa.list_(pa.string()), "Clause topics from lexnorm's taxonomy (governing_law, minors, ...)."),
+        _col(
+            "topic_scores",
+            pa.list_(pa.float64()),
+            "Score of each of `topics` (same order): pattern weights found, heading matches doubled; higher is stronger.",
+        ),
     ],
 )
 

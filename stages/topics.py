@@ -59,9 +59,13 @@ def _script(lang: str | None) -> str:
     return "zh" if lang in ("zh", "ja") else "en"
 
 
-def score_clause(clause: Clause, parent_heading_scores: dict[str, float] | None = None) -> dict[str, TopicScore]:
-    """Every topic with a non-zero score for this clause."""
+def score_clause(
+    clause: Clause, parent_heading_scores: dict[str, float] | None = None, only: str | None = None
+) -> dict[str, TopicScore]:
+    """Every topic (or just `only`) with a non-zero score for this clause."""
     _, topics = taxonomy()
+    if only is not None:
+        topics = {only: topics[only]}
     heading = clause.heading or ""
     body = clause.text[:SAMPLE_CHARS]
     script = _script(clause.lang)
@@ -110,8 +114,21 @@ def classify_document(doc: Document) -> Document:
         return doc
     threshold, _ = taxonomy()
     scores = document_scores(doc)
-    clauses = tuple(
-        replace(c, topics=tuple(sorted(t for t, s in scores[c.clause_id].items() if s.score >= threshold)))
-        for c in doc.clauses
-    )
-    return replace(doc, clauses=clauses)
+    clauses = []
+    for c in doc.clauses:
+        found = sorted((t, s.score) for t, s in scores[c.clause_id].items() if s.score >= threshold)
+        clauses.append(replace(c, topics=tuple(t for t, _ in found), topic_scores=tuple(s for _, s in found)))
+    return replace(doc, clauses=tuple(clauses))
+
+
+def matched_terms(doc: Document, clause: Clause, topic_id: str) -> tuple[str, ...]:
+    """The words that gave `clause` its `topic_id` (for an alignment's detail)."""
+    by_id = {c.clause_id: c for c in doc.clauses}
+    parent = by_id.get(clause.parent_id) if clause.parent_id else None
+    inherited = None
+    if parent is not None:
+        parent_scores = score_clause(parent, only=topic_id)
+        whole = _is_list_item(clause)
+        inherited = {t: (s.score if whole else s.heading_score) for t, s in parent_scores.items()}
+    found = score_clause(clause, inherited, only=topic_id).get(topic_id)
+    return found.terms if found else ()
