@@ -27,6 +27,7 @@ bench: setup
 	$(BIN)/python bench/translation.py
 	$(BIN)/python bench/alignment_eval.py
 	$(BIN)/python bench/rerun.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) data/processed/*.parquet .pytest_cache

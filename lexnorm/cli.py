@@ -17,18 +17,17 @@ from lexnorm import __version__
 
 def _summary(result, seconds: float) -> str:
     rows = [("document", "status", "lang", "encoding", "clauses", "anomalies", "note")]
-    for doc in sorted(result.documents, key=lambda d: d.doc_id):
-        anomalies = sum(len(c.anomalies) for c in doc.clauses)
+    for doc in result.documents:
         note = doc.error or "; ".join(doc.warnings)
         rows.append(
-            (doc.doc_id, doc.status, doc.lang or "-", doc.encoding or "-", str(doc.n_clauses), str(anomalies), note)
+            (doc.doc_id, doc.status, doc.lang or "-", doc.encoding or "-", str(doc.n_clauses), str(doc.n_anomalies), note)
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths)) + ("  " + r[-1] if r[-1] else "") for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     ok, rejected = len(result.ok), len(result.rejected)
     clauses = sum(d.n_clauses for d in result.documents)
-    engines = sorted({c.translation_engine for d in result.documents for c in d.clauses if c.translation_engine})
+    engines = sorted({engine for d in result.documents for engine in d.engines})
     t = result.translation
     lines.append("")
     lines.append(f"{ok} document(s) ok, {rejected} rejected, {clauses} clauses in {seconds:.1f} s")
@@ -37,8 +36,7 @@ def _summary(result, seconds: float) -> str:
         f"translation: {', '.join(engines) or 'none needed'}; {t['translated']} sentence(s) translated, "
         f"{t['cached']} from cache, {t['glossed']} glossed"
     )
-    kinds = {k: sum(1 for a in result.alignments if a.kind == k) for k in ("translation", "parallel", "topic")}
-    lines.append("alignments: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
+    lines.append("alignments: " + ", ".join(f"{n} {k}" for k, n in result.alignment_counts.items()))
     for name, path in result.outputs.items():
         lines.append(f"  {name:<10} {path}")
     return "\n".join(lines)
@@ -48,7 +46,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.raw.is_dir():
         print(f"lexnorm: input folder {args.raw} does not exist", file=sys.stderr)
         return 2
-    from flows.normalize import default_settings, normalize  # imports Prefect: only when a run is asked for
+    from flows.normalize import default_settings, run  # imports Prefect: only when a run is asked for
     from stages.translate import INSTALL_HINT, TARGET, Translator
 
     settings = default_settings(
@@ -67,7 +65,7 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         with output_lock(args.out):  # the flow takes it again; here it fails early with a clear message
-            result = normalize(args.raw, args.out, settings)
+            result = run(args.raw, args.out, settings, workers=args.workers, processes=args.processes, dask=args.dask)
     except OutputLocked as exc:
         print(f"lexnorm: {exc}", file=sys.stderr)
         return 3
@@ -116,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--batch-size", type=int, help="sentences per translation batch (default 64)")
     run.add_argument("--threads", type=int, help="translation threads (default: one per core)")
     run.add_argument("--max-decoding-length", type=int, help="longest translation in tokens (default 256)")
+    run.add_argument("--workers", type=int, help="parallel workers (default: 4 threads; with --processes or --dask, one per core)")
+    run.add_argument("--processes", action="store_true", help="run the stages in worker processes instead of threads")
+    run.add_argument("--dask", metavar="ADDRESS", help="run the stages on a Dask cluster: tcp://host:8786, or `local`")
     run.set_defaults(handler=_run)
 
     models = commands.add_parser("models", help="install and list Argos translation models (offline)")

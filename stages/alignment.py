@@ -25,8 +25,8 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 from stages.numbering import han_to_int
@@ -177,18 +177,33 @@ def compare(left: Clause, right: Clause, expected_ratio: float, translated: bool
 # ---------------------------------------------------------------------------- parallel
 
 
-def _skeleton(doc: Document) -> set[str]:
-    return {c.clause_id for c in doc.clauses if c.clause_id != "preamble" and "#" not in c.clause_id}
+@dataclass(frozen=True)
+class DocSummary:
+    """What cross-document alignment needs to know of a document, without its clauses:
+    enough to detect language versions and to link topics, small enough to keep for
+    every document of a large run."""
+
+    doc_id: str
+    lang: str | None
+    skeleton: frozenset[str]  # clause ids, preamble and #duplicates aside
+    numbers: Counter
+    best: dict[str, tuple[str, float, tuple[str, ...]]]  # topic -> (clause_id, score, matched words)
 
 
-def _doc_numbers(doc: Document) -> Counter:
-    total: Counter = Counter()
-    for c in doc.clauses:
-        total.update(numbers(c.text))
-    return total
+def summarize(doc: Document) -> DocSummary:
+    numbers_total: Counter = Counter()
+    top: dict[str, tuple[float, Clause]] = {}
+    for clause in doc.clauses:
+        numbers_total.update(numbers(clause.text))
+        for topic_id, score in zip(clause.topics, clause.topic_scores):
+            if topic_id not in top or score > top[topic_id][0]:
+                top[topic_id] = (score, clause)
+    best = {t: (c.clause_id, score, matched_terms(doc, c, t)) for t, (score, c) in top.items()}
+    skeleton = frozenset(c.clause_id for c in doc.clauses if c.clause_id != "preamble" and "#" not in c.clause_id)
+    return DocSummary(doc.doc_id, doc.lang, skeleton, numbers_total, best)
 
 
-def _oriented(a: Document, b: Document) -> tuple[Document, Document]:
+def _oriented(a: DocSummary, b: DocSummary) -> tuple[DocSummary, DocSummary]:
     """Left is the source language, right the English (or by doc_id when neither is)."""
     if a.lang == "en" and b.lang != "en":
         return b, a
@@ -197,31 +212,38 @@ def _oriented(a: Document, b: Document) -> tuple[Document, Document]:
     return (a, b) if a.doc_id <= b.doc_id else (b, a)
 
 
-def parallel_pairs(docs: list[Document], manifest: Iterable[tuple[str, str]] = ()) -> list[tuple[Document, Document, dict]]:
-    """Language versions of one agreement: listed in the manifest, or detected (different
-    languages, nearly the same clause ids, and the same numbers)."""
-    ok = {d.doc_id: d for d in docs if d.ok}
-    pairs: list[tuple[Document, Document, dict]] = []
+def pairs_from(summaries: list[DocSummary], manifest: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str, dict]]:
+    """(left doc_id, right doc_id, how found) for language versions of one agreement:
+    listed in the manifest, or detected (different languages, nearly the same clause ids,
+    and the same numbers)."""
+    by_id = {s.doc_id: s for s in summaries}
+    pairs: list[tuple[str, str, dict]] = []
     seen: set[frozenset] = set()
     for a_id, b_id in manifest:
-        if a_id in ok and b_id in ok and frozenset((a_id, b_id)) not in seen:
+        if a_id in by_id and b_id in by_id and frozenset((a_id, b_id)) not in seen:
             seen.add(frozenset((a_id, b_id)))
-            left, right = _oriented(ok[a_id], ok[b_id])
-            pairs.append((left, right, {"found_by": "manifest"}))
-    for a, b in combinations(sorted(ok.values(), key=lambda d: d.doc_id), 2):
+            left, right = _oriented(by_id[a_id], by_id[b_id])
+            pairs.append((left.doc_id, right.doc_id, {"found_by": "manifest"}))
+    for a, b in combinations(sorted(summaries, key=lambda s: s.doc_id), 2):
         if a.lang == b.lang or frozenset((a.doc_id, b.doc_id)) in seen:
             continue
-        sa, sb = _skeleton(a), _skeleton(b)
-        common = len(sa & sb)
-        skeleton = common / len(sa | sb) if sa | sb else 0.0
+        common = len(a.skeleton & b.skeleton)
+        union = len(a.skeleton | b.skeleton)
+        skeleton = common / union if union else 0.0
         if common < MIN_COMMON_IDS or skeleton < SKELETON_MIN:
             continue
-        agree = _agreement(_doc_numbers(a), _doc_numbers(b))
+        agree = _agreement(a.numbers, b.numbers)
         if agree is not None and agree < NUMBERS_MIN:
             continue
         left, right = _oriented(a, b)
-        pairs.append((left, right, {"found_by": "detection", "skeleton": round(skeleton, 3), "numbers": agree and round(agree, 3)}))
+        pairs.append((left.doc_id, right.doc_id, {"found_by": "detection", "skeleton": round(skeleton, 3), "numbers": agree and round(agree, 3)}))
     return pairs
+
+
+def parallel_pairs(docs: list[Document], manifest: Iterable[tuple[str, str]] = ()) -> list[tuple[Document, Document, dict]]:
+    """`pairs_from` over whole documents."""
+    by_id = {d.doc_id: d for d in docs if d.ok}
+    return [(by_id[a], by_id[b], found) for a, b, found in pairs_from([summarize(d) for d in by_id.values()], manifest)]
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -301,38 +323,30 @@ def _strength(score: float) -> float:
     return 1 - math.exp(-score / 3)
 
 
-def topic_links(docs: list[Document]) -> list[Alignment]:
-    """Per topic, the best clause of each document (highest topic score; the first on a tie),
-    linked to the best of every other document. Uses the topic stage's `topic_scores`."""
+def topic_links_from(summaries: list[DocSummary]) -> list[Alignment]:
+    """Per topic, the best clause of each document (highest topic score; the first on a
+    tie) linked to the best of every other document."""
     _, topics = taxonomy()
-    best: dict[str, list[tuple[Document, Clause, float]]] = {t: [] for t in topics}
-    for doc in sorted((d for d in docs if d.ok), key=lambda d: d.doc_id):
-        top: dict[str, tuple[float, Clause]] = {}
-        for clause in doc.clauses:
-            for topic_id, score in zip(clause.topics, clause.topic_scores):
-                if topic_id not in top or score > top[topic_id][0]:
-                    top[topic_id] = (score, clause)
-        for topic_id, (score, clause) in top.items():
-            best[topic_id].append((doc, clause, score))
+    ordered = sorted(summaries, key=lambda s: s.doc_id)
     links = []
-    for topic_id, found in best.items():
-        if len(found) < 2:
-            continue
-        topic = topics[topic_id]
-        terms = {(d.doc_id, c.clause_id): list(matched_terms(d, c, topic_id)) for d, c, _ in found}
-        for (ld, lc, ls), (rd, rc, rs) in combinations(found, 2):
+    for topic_id, topic in topics.items():
+        found = [(s.doc_id, *s.best[topic_id]) for s in ordered if topic_id in s.best]
+        for (ld, lc, ls, lt), (rd, rc, rs, rt) in combinations(found, 2):
             score = math.sqrt(_strength(ls) * _strength(rs))
             links.append(
                 Alignment(
-                    "topic", ld.doc_id, lc.clause_id, rd.doc_id, rc.clause_id, round(score, 4), "topic-keywords",
+                    "topic", ld, lc, rd, rc, round(score, 4), "topic-keywords",
                     _detail(
-                        topic=topic_id, label=topic.label, left_score=ls, right_score=rs,
-                        left_terms=terms[(ld.doc_id, lc.clause_id)], right_terms=terms[(rd.doc_id, rc.clause_id)],
-                        why="the best-scoring clause for this topic in each document",
+                        topic=topic_id, label=topic.label, left_score=ls, right_score=rs, left_terms=list(lt),
+                        right_terms=list(rt), why="the best-scoring clause for this topic in each document",
                     ),
                 )
             )  # fmt: skip
     return links
+
+
+def topic_links(docs: list[Document]) -> list[Alignment]:
+    return topic_links_from([summarize(d) for d in docs if d.ok])
 
 
 def parallel_summary(links: Iterable[Alignment]) -> list[str]:
@@ -356,12 +370,22 @@ def parallel_summary(links: Iterable[Alignment]) -> list[str]:
 # ------------------------------------------------------------------------------- stage
 
 
-def align(docs: list[Document], manifest: Iterable[tuple[str, str]] = ()) -> list[Alignment]:
-    """Alignment stage over all the run's documents (after translation and topics)."""
+def cross_document_links(
+    summaries: list[DocSummary], manifest: Iterable[tuple[str, str]], load: Callable[[str], Document]
+) -> list[Alignment]:
+    """Parallel and topic links of a run, from the documents' summaries; `load` fetches a
+    whole document (from the results store) only for the language versions found."""
     links: list[Alignment] = []
-    for doc in sorted((d for d in docs if d.ok), key=lambda d: d.doc_id):
-        links.extend(translation_links(doc))
-    for left, right, found in parallel_pairs(docs, manifest):
-        links.extend(parallel_links(left, right, found))
-    links.extend(topic_links(docs))
+    for left_id, right_id, found in pairs_from(summaries, manifest):
+        links.extend(parallel_links(load(left_id), load(right_id), found))
+    links.extend(topic_links_from(summaries))
+    return links
+
+
+def align(docs: list[Document], manifest: Iterable[tuple[str, str]] = ()) -> list[Alignment]:
+    """Alignment stage over whole documents (after translation and topics)."""
+    ok = sorted((d for d in docs if d.ok), key=lambda d: d.doc_id)
+    by_id = {d.doc_id: d for d in ok}
+    links = [link for doc in ok for link in translation_links(doc)]
+    links.extend(cross_document_links([summarize(d) for d in ok], manifest, by_id.__getitem__))
     return links

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from lexnorm import PIPELINE_VERSION
-from stages.ingest import doc_id_for, refusal
+from stages.ingest import doc_id_for, refusal, rejected_document
 from stages.records import Clause, Document
 
 CACHE_DIR = ".lexnorm-cache"
@@ -106,7 +106,7 @@ class ResultStore:
 
     def record_run(self, planned: list[Planned]) -> None:
         """Write the manifest of this run and drop stored results no longer referenced."""
-        entries = {p.doc_id: {"sha256": p.sha256, "key": p.key, "source": p.path.name} for p in planned if p.sha256}
+        entries = {p.doc_id: {"sha256": p.sha256, "key": p.key, "source": p.path.name} for p in planned if p.sha256 and p.key}
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.manifest_path.with_name(f".manifest.json.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"documents": entries}, indent=1, sort_keys=True), encoding="utf-8")
@@ -136,8 +136,14 @@ def plan(paths: list[Path], raw_dir: Path, store: ResultStore, fingerprint: str)
     """What to do with each input file, and the doc_ids of the last run that are gone."""
     previous = store.previous()
     planned = []
-    for path in paths:
+    taken: dict[str, Path] = {}
+    for path in sorted(paths, key=lambda p: (doc_id_for(p), p.name)):  # doc_id order: the tables' order
         doc_id = doc_id_for(path)
+        if doc_id in taken:
+            message = f"another input file has the same name without extension ({taken[doc_id].name}); rename one of them"
+            planned.append(Planned(path, doc_id, "", "", "new", rejected_document(path, message)))
+            continue
+        taken[doc_id] = path
         sha = file_sha256(path, raw_dir)
         key = store.key(doc_id, sha, fingerprint)
         cached = store.load(key) if sha else None
@@ -146,6 +152,6 @@ def plan(paths: list[Path], raw_dir: Path, store: ResultStore, fingerprint: str)
         before = previous.get(doc_id)
         state: State = "unchanged" if cached is not None else ("changed" if before else "new")
         planned.append(Planned(path, doc_id, sha, key, state, cached))
-    current = {p.doc_id for p in planned}
+    current = set(taken)
     removed = sorted(doc_id for doc_id in previous if doc_id not in current)
     return planned, removed

@@ -25,6 +25,7 @@ from stages.schema import ALIGNMENTS, CLAUSES, DOCUMENTS
 
 LOCK_FILE = ".lexnorm.lock"
 ROW_GROUP_ROWS = 64_000
+ROW_GROUP_CHARS = 8_000_000  # clause text per row group: memory stays flat, groups stay large enough to scan fast
 COMPRESSION = "zstd"
 _DOCUMENT_ONLY = frozenset({"clauses"})
 
@@ -119,16 +120,87 @@ def _with_run(schema: pa.Schema, run_id: str) -> pa.Schema:
     return schema.with_metadata({**(schema.metadata or {}), b"lexnorm.run_id": run_id.encode()})
 
 
-def _write_clauses(docs: list[Document], path: Path, schema: pa.Schema) -> None:
-    with pq.ParquetWriter(path, schema, compression=COMPRESSION) as writer:
-        batch: list[dict] = []
-        for doc in docs:
-            batch.extend(as_row(c) for c in doc.clauses)
-            if len(batch) >= ROW_GROUP_ROWS:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                batch = []
-        if batch or not docs:
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+class TableWriter:
+    """Streams a run's rows into the three tables' temporary files, a row group at a time,
+    so memory does not grow with the number of documents; `commit()` fsyncs them and
+    renames them over the previous tables. Documents must come in doc_id order."""
+
+    def __init__(self, out_dir: Path, run_id: str | None = None) -> None:
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        self.schemas = {
+            "clauses": _with_run(CLAUSES, run_id), "documents": _with_run(DOCUMENTS, run_id),
+            "alignments": _with_run(ALIGNMENTS, run_id),
+        }  # fmt: skip
+        self.temps = {name: _temp_path(self.out_dir, name) for name in self.schemas}
+        self.writers = {name: pq.ParquetWriter(self.temps[name], schema, compression=COMPRESSION) for name, schema in self.schemas.items()}
+        self.buffers: dict[str, list[dict]] = {name: [] for name in self.schemas}
+        self.buffered_chars = 0  # documents rows carry whole texts: flush them by size too
+        self.clause_chars = 0
+        self.last_doc_id: str | None = None
+
+    def _flush(self, name: str) -> None:
+        rows = self.buffers[name]
+        if rows:
+            self.writers[name].write_table(pa.Table.from_pylist(rows, schema=self.schemas[name]))
+            self.buffers[name] = []
+
+    def _add(self, name: str, rows: Iterable[dict]) -> None:
+        self.buffers[name].extend(rows)
+        if len(self.buffers[name]) >= ROW_GROUP_ROWS:
+            self._flush(name)
+
+    def add_document(self, doc: Document) -> None:
+        if self.last_doc_id is not None and doc.doc_id < self.last_doc_id:
+            raise ValueError(f"documents must come in doc_id order: {doc.doc_id} after {self.last_doc_id}")
+        self.last_doc_id = doc.doc_id
+        self._add("clauses", (as_row(c) for c in doc.clauses))
+        self.clause_chars += len(doc.text)
+        if self.clause_chars >= ROW_GROUP_CHARS:  # a row group holds texts, tokens and sentences: bound it by size
+            self._flush("clauses")
+            self.clause_chars = 0
+        self.buffers["documents"].append(document_row(doc))
+        self.buffered_chars += len(doc.text)
+        if len(self.buffers["documents"]) >= 1024 or self.buffered_chars >= 64_000_000:
+            self._flush("documents")
+            self.buffered_chars = 0
+
+    def add_links(self, links: Iterable[Alignment]) -> None:
+        self._add("alignments", (as_row(a) for a in links))
+
+    def _close(self) -> None:
+        for name, writer in self.writers.items():
+            if writer is not None:
+                self._flush(name)
+                writer.close()
+        self.writers = dict.fromkeys(self.writers)
+
+    def commit(self) -> dict[str, Path]:
+        """Make this run's tables the current ones (all three, after all are on disk)."""
+        self._close()
+        for tmp in self.temps.values():
+            _fsync(tmp)
+        final = {name: self.out_dir / f"{name}.parquet" for name in self.temps}
+        for name, tmp in self.temps.items():
+            os.replace(tmp, final[name])
+        _fsync(self.out_dir)
+        return final
+
+    def abort(self) -> None:
+        for writer in self.writers.values():
+            if writer is not None:
+                writer.close()
+        self.writers = dict.fromkeys(self.writers)
+        for tmp in self.temps.values():
+            tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if any(w is not None for w in self.writers.values()):
+            self.abort()
 
 
 def alignments_table(links: Iterable[Alignment]) -> pa.Table:
@@ -138,32 +210,9 @@ def alignments_table(links: Iterable[Alignment]) -> pa.Table:
 def write_tables(
     docs: Iterable[Document], out_dir: Path, alignments: Iterable[Alignment] = (), run_id: str | None = None
 ) -> dict[str, Path]:
-    """Write clauses, documents and alignments tables for `docs` (sorted by doc_id).
-
-    All three are written to temporary files and fsynced first; only then are they renamed
-    over the previous tables, so a reader (or a run killed at any moment) sees complete
-    tables. Each carries `lexnorm.run_id` in its metadata to tell which run wrote it."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    ordered = sorted(docs, key=lambda d: d.doc_id)
-    temps: dict[str, Path] = {}
-    try:
-        temps["clauses"] = _temp_path(out_dir, "clauses")
-        _write_clauses(ordered, temps["clauses"], _with_run(CLAUSES, run_id))
-        temps["documents"] = _temp_path(out_dir, "documents")
-        documents = documents_table(ordered).cast(_with_run(DOCUMENTS, run_id))
-        pq.write_table(documents, temps["documents"], compression=COMPRESSION)
-        temps["alignments"] = _temp_path(out_dir, "alignments")
-        links = alignments_table(alignments).cast(_with_run(ALIGNMENTS, run_id))
-        pq.write_table(links, temps["alignments"], compression=COMPRESSION)
-        for tmp in temps.values():
-            _fsync(tmp)
-        final = {name: out_dir / f"{name}.parquet" for name in temps}
-        for name, tmp in temps.items():
-            os.replace(tmp, final[name])
-        _fsync(out_dir)
-        return final
-    finally:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
+    """Write the three tables for `docs` (sorted by doc_id) and `alignments` at once."""
+    with TableWriter(out_dir, run_id) as writer:
+        for doc in sorted(docs, key=lambda d: d.doc_id):
+            writer.add_document(doc)
+        writer.add_links(alignments)
+        return writer.commit()

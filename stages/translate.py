@@ -22,7 +22,8 @@ import math
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -204,6 +205,23 @@ class Translator:
         self._models: dict[Path, ArgosModel] = {}
         self._lock = threading.Lock()
         self.stats = {"sentences": 0, "cached": 0, "translated": 0, "glossed": 0}
+        self._local = threading.local()
+
+    def _count(self, key: str, n: int) -> None:
+        with self._lock:
+            self.stats[key] += n
+        mine = getattr(self._local, "counts", None)
+        if mine is not None:
+            mine[key] = mine.get(key, 0) + n
+
+    @contextmanager
+    def counting(self) -> Iterator[dict[str, int]]:
+        """Counts of this thread's calls only (a document's share when threads share a translator)."""
+        self._local.counts = dict.fromkeys(self.stats, 0)
+        try:
+            yield self._local.counts
+        finally:
+            self._local.counts = None
 
     def route(self, lang: str) -> list[ModelPackage] | None:
         return route(lang, self.packages, TARGET)
@@ -226,8 +244,8 @@ class Translator:
         decoding = self.settings.decoding_key()
         known = self.cache.get(model.fingerprint, decoding, unique) if self.cache is not None else {}
         todo = [s for s in unique if s not in known]
-        self.stats["cached"] += len(unique) - len(todo)
-        self.stats["translated"] += len(todo)
+        self._count("cached", len(unique) - len(todo))
+        self._count("translated", len(todo))
         fresh = model.translate(todo)
         if self.cache is not None and todo:
             self.cache.put(
@@ -239,7 +257,7 @@ class Translator:
 
     def translate(self, sentences: list[str], lang: str) -> list[Translated] | None:
         """English for each sentence, or None when nothing can translate `lang`."""
-        self.stats["sentences"] += len(sentences)
+        self._count("sentences", len(sentences))
         hops = self.route(lang)
         if hops:
             current = [Translated(s) for s in sentences]
@@ -248,7 +266,7 @@ class Translator:
                 current = [replace(h, score=h.score * prev.score) for h, prev in zip(hop, current)]
             return current
         if lang == "zh":
-            self.stats["glossed"] += len(sentences)
+            self._count("glossed", len(sentences))
             return [Translated(*gloss.gloss_with_coverage(s)) for s in sentences]
         return None
 
