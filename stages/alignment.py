@@ -224,9 +224,12 @@ def pairs_from(summaries: list[DocSummary], manifest: Iterable[tuple[str, str]] 
             seen.add(frozenset((a_id, b_id)))
             left, right = _oriented(by_id[a_id], by_id[b_id])
             pairs.append((left.doc_id, right.doc_id, {"found_by": "manifest"}))
+    candidates: dict[str, list[tuple[float, str, dict]]] = {}
     for a, b in combinations(sorted(summaries, key=lambda s: s.doc_id), 2):
         if a.lang == b.lang or frozenset((a.doc_id, b.doc_id)) in seen:
             continue
+        if min(len(a.skeleton), len(b.skeleton)) < SKELETON_MIN * max(len(a.skeleton), len(b.skeleton)):
+            continue  # too different in size to share 80% of their ids: skip the set work
         common = len(a.skeleton & b.skeleton)
         union = len(a.skeleton | b.skeleton)
         skeleton = common / union if union else 0.0
@@ -235,8 +238,23 @@ def pairs_from(summaries: list[DocSummary], manifest: Iterable[tuple[str, str]] 
         agree = _agreement(a.numbers, b.numbers)
         if agree is not None and agree < NUMBERS_MIN:
             continue
-        left, right = _oriented(a, b)
-        pairs.append((left.doc_id, right.doc_id, {"found_by": "detection", "skeleton": round(skeleton, 3), "numbers": agree and round(agree, 3)}))
+        evidence = {"found_by": "detection", "skeleton": round(skeleton, 3), "numbers": agree and round(agree, 3)}
+        strength = skeleton + (agree or 0.0)
+        candidates.setdefault(a.doc_id, []).append((strength, b.doc_id, evidence))
+        candidates.setdefault(b.doc_id, []).append((strength, a.doc_id, evidence))
+    # a document is the language version of at most one other per language: its best match,
+    # when that document's best match (in the first one's language) is the first one
+    best: dict[tuple[str, str | None], tuple[float, str, dict]] = {}
+    for doc_id, found in candidates.items():
+        for strength, other, evidence in found:
+            key = (doc_id, by_id[other].lang)
+            if key not in best or (strength, other) > (best[key][0], best[key][1]):
+                best[key] = (strength, other, evidence)
+    for (doc_id, _), (_, other, evidence) in sorted(best.items()):
+        mutual = best.get((other, by_id[doc_id].lang))
+        if mutual is not None and mutual[1] == doc_id and doc_id < other:
+            left, right = _oriented(by_id[doc_id], by_id[other])
+            pairs.append((left.doc_id, right.doc_id, evidence))
     return pairs
 
 
@@ -323,15 +341,21 @@ def _strength(score: float) -> float:
     return 1 - math.exp(-score / 3)
 
 
+TOPIC_HUBS = 8  # per topic, every document's best clause links to the strongest few clauses of the run
+
+
 def topic_links_from(summaries: list[DocSummary]) -> list[Alignment]:
     """Per topic, the best clause of each document (highest topic score; the first on a
-    tie) linked to the best of every other document."""
+    tie) linked to the topic's strongest clauses in the run (its TOPIC_HUBS best). With up
+    to TOPIC_HUBS + 1 documents that is every pair; with a thousand it stays linear."""
     _, topics = taxonomy()
     ordered = sorted(summaries, key=lambda s: s.doc_id)
     links = []
     for topic_id, topic in topics.items():
         found = [(s.doc_id, *s.best[topic_id]) for s in ordered if topic_id in s.best]
-        for (ld, lc, ls, lt), (rd, rc, rs, rt) in combinations(found, 2):
+        hubs = sorted(found, key=lambda f: (-f[2], f[0]))[:TOPIC_HUBS]
+        pairs = {tuple(sorted((hub, other))) for hub in hubs for other in found if other[0] != hub[0]}
+        for (ld, lc, ls, lt), (rd, rc, rs, rt) in sorted(pairs):
             score = math.sqrt(_strength(ls) * _strength(rs))
             links.append(
                 Alignment(
