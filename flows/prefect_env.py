@@ -19,6 +19,16 @@ OFFLINE_DEFAULTS = {
 }
 
 
+# Only for Prefect's temporary local server (no PREFECT_API_URL): when a run ends right
+# after a burst of task events, the server is stopped while its task-run recorder is still
+# writing them, and it logs the cancelled write with a traceback. That server lives only
+# for the run, so its own log is kept to critical messages; a real server is untouched.
+TEMPORARY_SERVER_DEFAULTS = {"PREFECT_LOGGING_LOGGERS_PREFECT_SERVER_LEVEL": "CRITICAL"}
+
+
 def use_local_prefect() -> None:
     for key, value in OFFLINE_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    if not os.environ.get("PREFECT_API_URL"):
+        for key, value in TEMPORARY_SERVER_DEFAULTS.items():
+            os.environ.setdefault(key, value)
