@@ -25,7 +25,7 @@ from stages.schema import ALIGNMENTS, CLAUSES, DOCUMENTS
 
 LOCK_FILE = ".lexnorm.lock"
 ROW_GROUP_ROWS = 64_000
-ROW_GROUP_CHARS = 8_000_000  # clause text per row group: memory stays flat, groups stay large enough to scan fast
+ROW_GROUP_CHARS = 2_000_000  # clause text per row group: memory stays bounded, groups stay large enough to scan fast
 COMPRESSION = "zstd"
 _DOCUMENT_ONLY = frozenset({"clauses"})
 
