@@ -36,14 +36,6 @@ def document_row(doc: Document) -> dict:
     return row
 
 
-def documents_table(docs: Iterable[Document]) -> pa.Table:
-    return pa.Table.from_pylist([document_row(d) for d in docs], schema=DOCUMENTS)
-
-
-def clauses_table(docs: Iterable[Document]) -> pa.Table:
-    return pa.Table.from_pylist([as_row(c) for d in docs for c in d.clauses], schema=CLAUSES)
-
-
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -201,10 +193,6 @@ class TableWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if any(w is not None for w in self.writers.values()):
             self.abort()
-
-
-def alignments_table(links: Iterable[Alignment]) -> pa.Table:
-    return pa.Table.from_pylist([as_row(a) for a in links], schema=ALIGNMENTS)
 
 
 def write_tables(

@@ -24,7 +24,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -346,9 +346,3 @@ def _join(text: str, sentences: tuple[str, ...], english: list[str]) -> str:
             k += count
     return "\n".join(lines)
 
-
-def settings_record(settings: TranslationSettings) -> dict:
-    record = asdict(settings)
-    record["cache_path"] = str(settings.cache_path) if settings.cache_path else None
-    record["package_dirs"] = [str(p) for p in settings.package_dirs] if settings.package_dirs else None
-    return record
