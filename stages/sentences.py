@@ -29,14 +29,14 @@ _LAST_WORD = re.compile(r"[\w.]*$")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]")
 
 
+def sentences_by_line(text: str) -> list[list[str]]:
+    """The sentences of each non-blank line of `text`, stripped, in order."""
+    return [_split_line(line) for line in (raw.strip() for raw in text.split("\n")) if line]
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of `text`, stripped, in order; every non-space character is kept."""
-    sentences: list[str] = []
-    for line in text.split("\n"):
-        line = line.strip()
-        if line:
-            sentences.extend(_split_line(line))
-    return sentences
+    return [sentence for line in sentences_by_line(text) for sentence in line]
 
 
 def _split_line(line: str) -> list[str]:

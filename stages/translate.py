@@ -32,7 +32,7 @@ from stages import gloss
 from stages.models import ModelPackage, fingerprint, installed_packages, route
 from stages.quality import sentence_flags
 from stages.records import Clause, Document
-from stages.sentences import split_sentences
+from stages.sentences import sentences_by_line, split_sentences
 
 log = logging.getLogger("lexnorm.translate")
 TARGET = "en"
@@ -295,13 +295,16 @@ def translate_document(doc: Document, translator: Translator) -> Document:
         return doc
     out: list[Clause] = []
     pending: dict[str, list[int]] = {}  # language -> indexes of clauses to translate
+    line_counts: dict[int, list[int]] = {}  # clause index -> sentences on each of its lines
     for clause in doc.clauses:
         lang = clause.lang or doc.lang or TARGET
         if lang == TARGET or not clause.text:
             out.append(_english_clause(clause) if lang == TARGET else clause)
             continue
+        lines = sentences_by_line(clause.text)
+        line_counts[len(out)] = [len(line) for line in lines]
         pending.setdefault(lang, []).append(len(out))
-        out.append(replace(clause, sentences=tuple(split_sentences(clause.text))))
+        out.append(replace(clause, sentences=tuple(s for line in lines for s in line)))
     for lang, indexes in pending.items():
         if translator.settings.require_model and not translator.route(lang):
             raise ModelRequired(f"no installed Argos model translates {lang} to English (--require-model); {INSTALL_HINT}")
@@ -326,7 +329,7 @@ def translate_document(doc: Document, translator: Translator) -> Document:
             english = [t.text for t in mine]
             out[i] = replace(
                 clause,
-                text_en=_join(clause.text, clause.sentences, english),
+                text_en=_join(line_counts[i], english),
                 translation_engine=engine,
                 sentences_en=tuple(english),
                 translation_scores=tuple(round(t.score, 4) for t in mine),
@@ -335,14 +338,12 @@ def translate_document(doc: Document, translator: Translator) -> Document:
     return replace(doc, clauses=tuple(out))
 
 
-def _join(text: str, sentences: tuple[str, ...], english: list[str]) -> str:
+def _join(line_counts: list[int], english: list[str]) -> str:
     """English sentences joined as the source's were: a space within a line, a line break
     between lines."""
     lines, k = [], 0
-    for line in text.split("\n"):
-        count = len(split_sentences(line))
-        if count:
-            lines.append(" ".join(english[k : k + count]))
-            k += count
+    for count in line_counts:
+        lines.append(" ".join(english[k : k + count]))
+        k += count
     return "\n".join(lines)
 
