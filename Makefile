@@ -22,12 +22,8 @@ test: setup
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python bench/parse_throughput.py
-	$(BIN)/python bench/segmentation.py
-	$(BIN)/python bench/translation.py
+	$(BIN)/python bench/all.py
 	$(BIN)/python bench/alignment_eval.py
-	$(BIN)/python bench/rerun.py
-	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) data/processed/*.parquet .pytest_cache

@@ -31,3 +31,27 @@ def best_of(repeat: int, fn) -> float:
         fn()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+class Result:
+    """One line of `make bench`'s summary: what was measured, its value, the target if
+    the issue set one, and whether it was met (None: no target)."""
+
+    __slots__ = ("met", "metric", "target", "value")
+
+    def __init__(self, metric: str, value: str, target: str = "", met: bool | None = None) -> None:
+        self.metric, self.value, self.target, self.met = metric, value, target, met
+
+
+def print_summary(results: list[Result]) -> None:
+    """The combined table."""
+    import os
+
+    width = max(len(r.metric) for r in results)
+    value_width = max(len(r.value) for r in results)
+    print(f"\nlexnorm benchmarks, one run on this machine ({os.cpu_count()} cores)")
+    print(f"{'measure':<{width}}  {'value':<{value_width}}  {'target':<10}  met")
+    print(f"{'-' * width}  {'-' * value_width}  {'-' * 10}  ---")
+    for r in results:
+        met = "" if r.met is None else ("yes" if r.met else "NO")
+        print(f"{r.metric:<{width}}  {r.value:<{value_width}}  {r.target:<10}  {met}")

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _inputs import REPO
+from _inputs import REPO, Result
 
 
 def command_seconds(raw: Path, out: Path) -> float:
@@ -30,10 +30,10 @@ def command_seconds(raw: Path, out: Path) -> float:
     return time.perf_counter() - start
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=REPO / "data" / "raw")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         first = command_seconds(args.raw, tmp / "cmd")
@@ -57,8 +57,11 @@ def main() -> int:
     print(f"{'lexnorm run (fresh process each)':<44}{first:>8.2f}s{again:>10.2f}s{again / first:>8.2f}")
     print(f"{'flow only (server up, same process)':<44}{flow_first:>8.2f}s{flow_again:>10.2f}s{flow_again / flow_first:>8.2f}")
     print(f"unchanged re-run: {result.changes['unchanged'].__len__()} of {n} documents taken from the results store")
-    return 0
+    return [
+        Result(f"seeds: unchanged re-run / first, whole command ({n} docs)", f"{again / first:.2f} ({again:.1f} s / {first:.1f} s)"),
+        Result(f"seeds: unchanged re-run / first, flow only ({n} docs)", f"{flow_again / flow_first:.2f}"),
+    ]
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -13,24 +13,29 @@ in `stages`, this module only wires it.
 - The output folder is locked for the run.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: a served deployment validates the flow's
+# parameters with pydantic, which needs their annotations evaluated, not as strings.
 
+import concurrent.futures
 import os
 import sys
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import flows  # noqa: F401  (Prefect offline defaults before prefect is imported)
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-from stages import alignment, clauses, incremental, ingest, language, segment, tables, topics, translate
+from stages import alignment, clauses, incremental, ingest, language, report, segment, summary, tables, topics, translate
 from stages.models import fingerprint
 from stages.records import Document
+from stages.summary import DocumentReport, RunResult
 from stages.translate import INSTALL_HINT, TranslationSettings
 
 DEFAULT_RAW = Path("data/raw")
@@ -57,7 +62,7 @@ class Carried:
         """For task run names: the document's id."""
         return getattr(self.value, "doc_id", type(self.value).__name__)
 
-    def then(self, stage: str, work: Callable[[Document], Document], **extra) -> Carried:
+    def then(self, stage: str, work: Callable[[Document], Document], **extra) -> "Carried":
         """Run one stage on the carried document, timing it; an exception rejects that
         document (with the exception summarised) instead of stopping the run. No retry:
         the same input would fail the same way."""
@@ -134,57 +139,6 @@ def align_task(summaries: Carried, manifest: list[tuple[str, str]], out_dir: Pat
     return Carried(alignment.cross_document_links(summaries.value, manifest, lambda doc_id: store.load(keys[doc_id])))
 
 
-@dataclass(frozen=True)
-class DocumentReport:
-    """What the run summary says of one document (its clauses are in the tables)."""
-
-    doc_id: str
-    status: str
-    error: str | None
-    lang: str | None
-    encoding: str | None
-    n_clauses: int
-    n_anomalies: int
-    warnings: tuple[str, ...]
-    engines: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-    @classmethod
-    def of(cls, doc: Document) -> DocumentReport:
-        return cls(
-            doc.doc_id, doc.status, doc.error, doc.lang, doc.encoding, doc.n_clauses,
-            sum(len(c.anomalies) for c in doc.clauses), doc.warnings,
-            tuple(sorted({c.translation_engine for c in doc.clauses if c.translation_engine})),
-        )  # fmt: skip
-
-
-class RunResult:
-    """What a run produced: a report per document, link counts, the files written,
-    translation counts, stage seconds, and which documents were new, changed, unchanged,
-    removed. A plain class: Prefect walks a flow's dataclass results field by field."""
-
-    __slots__ = ("alignment_counts", "changes", "documents", "outputs", "seconds", "translation")
-
-    def __init__(self, documents, alignment_counts, outputs, translation, changes, seconds) -> None:
-        self.documents: list[DocumentReport] = documents
-        self.alignment_counts: dict[str, int] = alignment_counts
-        self.outputs: dict[str, Path] = outputs
-        self.translation: dict[str, int] = translation
-        self.changes: dict[str, list[str]] = changes
-        self.seconds: dict[str, float] = seconds
-
-    @property
-    def ok(self) -> list[DocumentReport]:
-        return [d for d in self.documents if d.ok]
-
-    @property
-    def rejected(self) -> list[DocumentReport]:
-        return [d for d in self.documents if not d.ok]
-
-
 def default_settings(out_dir: Path, **overrides) -> TranslationSettings:
     overrides.setdefault("cache_path", Path(out_dir) / incremental.CACHE_DIR / "translations.sqlite")
     return TranslationSettings.from_env(**overrides)
@@ -196,12 +150,15 @@ def _fingerprint(settings: TranslationSettings) -> str:
     return incremental.run_fingerprint(settings.decoding_key(), settings.require_model, models)
 
 
-def _submit_rest(read, settings: TranslationSettings):
-    doc = clauses_task.submit(read)
-    doc = language_task.submit(doc)
-    doc = segment_task.submit(doc)
-    doc = translate_task.submit(doc, settings)
-    return topics_task.submit(doc)
+@contextmanager
+def _timed(seconds: dict[str, float], name: str):
+    """Add the time spent in the block to `seconds[name]` (lexnorm's own work in the flow
+    body: planning, storing and writing, cross-document alignment)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
 
 
 def _done(future) -> bool:
@@ -210,31 +167,62 @@ def _done(future) -> bool:
     return bool(wrapped is not None and wrapped.done())
 
 
-class _InFlight:
-    """One document on its way: its read, then (once the read succeeded) the other stages."""
+def _innermost(future):
+    """The executor's own future under a Prefect future (process pools wrap it twice)."""
+    while hasattr(future, "wrapped_future"):
+        future = future.wrapped_future
+    return future
 
-    __slots__ = ("planned", "read", "rejected", "rest")
+
+def _wait_any(futures: list, timeout: float) -> None:
+    """Block until one of the task futures finishes (or `timeout` seconds pass)."""
+    wrapped = [_innermost(f) for f in futures]
+    if wrapped and all(type(w) is concurrent.futures.Future for w in wrapped):
+        concurrent.futures.wait(wrapped, timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED)
+    else:  # a Dask future, say: poll
+        time.sleep(min(timeout, 0.005))
+
+
+class _InFlight:
+    """One document on its way through the stages.
+
+    The flow body submits each stage when the one before has finished, with the finished
+    document as its input (and the previous task in `wait_for`, so the Prefect UI still
+    shows the chain). Submitting the whole chain at once would hand each task a future:
+    a task then holds a worker while it waits for its input, and asks the server for the
+    state of that input's task run (an HTTP round trip per task)."""
+
+    __slots__ = ("future", "outcome", "planned", "step")
 
     def __init__(self, planned, read) -> None:
-        self.planned, self.read, self.rest, self.rejected = planned, read, None, None
+        self.planned, self.future, self.step, self.outcome = planned, read, 0, None
 
-    def advance(self, settings: TranslationSettings, wait: bool = False) -> None:
-        """Submit the other stages when the read has finished well; a read that failed
-        even after its retries becomes a rejected row (the later stages never run)."""
-        if self.rest is not None or self.rejected is not None or not (wait or _done(self.read)):
-            return
-        outcome = self.read.result(raise_on_failure=False)
-        if isinstance(outcome, Carried) and outcome.value.ok:
-            self.rest = _submit_rest(self.read, settings)
-        elif isinstance(outcome, Carried):
-            self.rejected = outcome
-        else:
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None
+
+    def advance(self, settings: TranslationSettings) -> bool:
+        """Take the current stage's result if it is there and submit the next stage;
+        whether anything moved. A read that failed even after its retries becomes a
+        rejected row; a rejected document skips the later stages."""
+        if self.outcome is not None or not _done(self.future):
+            return False
+        outcome = self.future.result(raise_on_failure=False)
+        if not isinstance(outcome, Carried):  # only the read can fail: the stages contain their errors
             message = f"cannot read the file after {READ_RETRIES + 1} attempts: {type(outcome).__name__}: {outcome}"
-            self.rejected = Carried(ingest.rejected_document(self.planned.path, message))
+            self.outcome = Carried(ingest.rejected_document(self.planned.path, message))
+        elif not outcome.value.ok or self.step == len(_STAGES):
+            self.outcome = outcome
+        else:
+            stage, needs_settings = _STAGES[self.step]
+            args = (outcome, settings) if needs_settings else (outcome,)
+            self.future = stage.submit(*args, wait_for=[self.future])
+            self.step += 1
+        return True
 
-    def finish(self, settings: TranslationSettings) -> Carried:
-        self.advance(settings, wait=True)
-        return self.rejected if self.rejected is not None else self.rest.result()
+
+# After the read, in order; True where the stage takes the translation settings.
+_STAGES = ((clauses_task, False), (language_task, False), (segment_task, False), (translate_task, True), (topics_task, False))
 
 
 @flow(name="lexnorm-normalize", task_runner=ThreadPoolTaskRunner(max_workers=4))
@@ -246,6 +234,7 @@ def normalize(
 ) -> RunResult:
     """Normalise every agreement in `raw_dir` into Parquet tables in `out_dir`."""
     logger = get_run_logger()
+    started = time.perf_counter()
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     settings = translation or default_settings(out_dir)
     totals = {"sentences": 0, "cached": 0, "translated": 0, "glossed": 0}
@@ -257,50 +246,70 @@ def normalize(
         tables.clean_stale_temps(out_dir)
         paths = ingest.discover(raw_dir)
         manifest = ingest.read_manifest(raw_dir)
-        planned, removed = plan_task(paths, raw_dir, out_dir, _fingerprint(settings)).value
+        with _timed(seconds, "plan"):
+            planned, removed = plan_task(paths, raw_dir, out_dir, _fingerprint(settings)).value
         changes = {state: [p.doc_id for p in planned if p.state == state] for state in ("new", "changed", "unchanged")}
         changes["removed"] = removed
         logger.info(
             "%d input file(s) in %s: %s", len(paths), raw_dir, ", ".join(f"{len(v)} {k}" for k, v in changes.items())
         )
         store = incremental.ResultStore(out_dir)
+        inputs = {"parallel_manifest": [list(pair) for pair in manifest], "tables": tables.table_run_ids(out_dir)}
+        last = incremental.unchanged_run(planned, removed, store, inputs)
+        if last is not None:  # nothing to do: the tables on disk are this run's tables
+            result = _unchanged(last, planned, changes, out_dir, seconds, started, logger)
+            _publish(result)
+            return result
         window: deque = deque()
         queue = deque(planned)
         with tables.TableWriter(out_dir) as writer:
             while queue or window:
                 while queue and len(window) < max(1, in_flight):
-                    p = queue.popleft()
-                    window.append(p if p.cached is not None else _InFlight(p, ingest_task.submit(p.path, raw_dir)))
-                for item in window:
-                    if isinstance(item, _InFlight):
-                        item.advance(settings)
+                    window.append(_start(queue.popleft(), store, raw_dir))
+                moving = [item for item in window if isinstance(item, _InFlight) and not item.finished]
+                moved = any([item.advance(settings) for item in moving])  # every one, not the first only
+                if isinstance(window[0], _InFlight) and not window[0].finished:
+                    if not moved:
+                        _wait_any([item.future for item in moving], timeout=0.05)
+                    continue
                 head = window.popleft()  # in doc_id order, so the tables are too
                 if not isinstance(head, _InFlight):
-                    p, doc = head, head.cached
+                    p, doc = head
                 else:
-                    p, carried = head.planned, head.finish(settings)
+                    p, carried = head.planned, head.outcome
                     doc = carried.value
-                    store.save(p.key, doc)
                     for stage, spent in carried.info.get("seconds", {}).items():
                         seconds[stage] = seconds.get(stage, 0.0) + spent
                     for key, n in carried.info.get("translation", {}).items():
                         totals[key] += n
-                writer.add_document(doc)
-                reports.append(DocumentReport.of(doc))
-                if doc.ok:
-                    translated = alignment.translation_links(doc)
-                    writer.add_links(translated)
-                    counts["translation"] += len(translated)
-                    summaries.append(alignment.summarize(doc))
-                if not doc.ok:
-                    logger.warning("%s rejected: %s", doc.doc_id, doc.error)
+                with _timed(seconds, "write"):
+                    if isinstance(head, _InFlight):
+                        store.save(p.key, doc)
+                    writer.add_document(doc)
+                    reports.append(DocumentReport.of(doc, p.state))
+                    if doc.ok:
+                        translated = alignment.translation_links(doc)
+                        writer.add_links(translated)
+                        counts["translation"] += len(translated)
+                        summaries.append(alignment.summarize(doc))
+                _progress(logger, len(reports), len(planned), reports[-1], head)
             keys = {p.doc_id: p.key for p in planned}
-            links = align_task(Carried(summaries), manifest, out_dir, keys).value
-            writer.add_links(links)
-            for link in links:
-                counts[link.kind] += 1
-            outputs = writer.commit()
-        store.record_run(planned)
+            with _timed(seconds, "alignment"):
+                links = align_task(Carried(summaries), manifest, out_dir, keys).value
+            with _timed(seconds, "write"):
+                writer.add_links(links)
+                for link in links:
+                    counts[link.kind] += 1
+                outputs = writer.commit()
+            run_id = writer.run_id
+        with _timed(seconds, "report"):
+            try:
+                outputs["report"] = report.write_report(out_dir)
+            except Exception as exc:  # the tables are written; a report that fails must not undo the run
+                logger.error("the HTML report could not be written: %s: %s", type(exc).__name__, exc)
+        inputs["tables"] = tables.table_run_ids(out_dir)
+        record = {**inputs, "run_id": run_id, "alignment_counts": counts, "outputs": {k: str(v) for k, v in outputs.items()}}
+        store.record_run(planned, {r.doc_id: r.stored() for r in reports}, record)
     for line in alignment.parallel_summary(links):
         logger.info("parallel versions %s", line)
     if totals["glossed"]:
@@ -310,7 +319,55 @@ def normalize(
             totals["glossed"],
             INSTALL_HINT,
         )
-    return RunResult(reports, counts, outputs, totals, changes, seconds)
+    result = RunResult(reports, counts, outputs, totals, changes, seconds, time.perf_counter() - started, run_id)
+    _publish(result)
+    return result
+
+
+def _start(p: incremental.Planned, store: incremental.ResultStore, raw_dir: Path):
+    """A planned document enters the window: (planned, document) when its result is known
+    (an unchanged document's stored result, loaded only now), else its read is submitted."""
+    if p.cached is not None:
+        return p, p.cached
+    if p.state == "unchanged" and (doc := store.load(p.key)) is not None:
+        return p, doc
+    return _InFlight(p, ingest_task.submit(p.path, raw_dir))
+
+
+def _unchanged(last: dict, planned, changes, out_dir: Path, seconds, started: float, logger) -> RunResult:
+    """The result of a run that finds every input as the last run left it: its tables stay."""
+    reports = [DocumentReport.from_stored(r, "unchanged") for r in last["reports"]]
+    stored = last.get("outputs", {})
+    outputs = {name: Path(stored[name]) for name in (*tables.TABLE_NAMES, "report") if name in stored}
+    if "report" not in outputs or not outputs["report"].exists():
+        outputs["report"] = report.write_report(out_dir)
+    logger.info(
+        "nothing changed since run %s: its tables in %s are current, nothing rewritten", last.get("run_id"), out_dir
+    )
+    totals = {"sentences": 0, "cached": 0, "translated": 0, "glossed": 0}
+    elapsed = time.perf_counter() - started
+    counts = {kind: last.get("alignment_counts", {}).get(kind, 0) for kind in ("translation", "parallel", "topic")}
+    return RunResult(reports, counts, outputs, totals, changes, seconds, elapsed, last.get("run_id"))
+
+
+def _progress(logger, done: int, total: int, doc: DocumentReport, item) -> None:
+    """One console line per document as it is written: how far the run is, and how it went."""
+    how = "unchanged, from the results store" if not isinstance(item, _InFlight) else f"{doc.n_clauses} clauses"
+    if doc.ok:
+        anomalies = f", {doc.n_anomalies} anomalies" if doc.n_anomalies else ""
+        logger.info("[%d/%d] %s ok (%s%s)", done, total, doc.doc_id, how, anomalies)
+    else:
+        logger.warning("[%d/%d] %s rejected: %s", done, total, doc.doc_id, doc.error)
+
+
+def _publish(result: RunResult) -> None:
+    """The run summary as artifacts of the flow run (Markdown, and the documents as a table)."""
+    create_markdown_artifact(
+        key="lexnorm-run-summary", markdown=summary.markdown(result), description="lexnorm run summary"
+    )
+    create_table_artifact(
+        key="lexnorm-documents", table=summary.document_rows(result), description="lexnorm documents of the run"
+    )
 
 
 def task_runner(workers: int = 4, processes: bool = False, dask: str | None = None):
