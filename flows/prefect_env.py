@@ -16,6 +16,10 @@ OFFLINE_DEFAULTS = {
     # with no PREFECT_API_URL, runs use Prefect's temporary local server; it needs no UI
     "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
     "PREFECT_UI_ENABLED": "false",
+    # Task runs log only warnings and errors: the flow logs one progress line per document
+    # instead of two Prefect lines per task (twelve per document), and the Prefect UI shows
+    # every task run's state anyway. Set it to INFO to see them.
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "WARNING",
 }
 
 

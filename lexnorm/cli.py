@@ -1,6 +1,8 @@
 """The `lexnorm` command line.
 
     lexnorm run [--raw DIR] [--out DIR] [translation options]   normalise a folder of agreements
+    lexnorm serve --cron "0 2 * * *" [--raw DIR] [--out DIR]  serve the flow on a schedule (needs a Prefect server)
+    lexnorm server                                               start a local Prefect server (offline defaults)
     lexnorm models install PATH.argosmodel                       install an Argos model offline
     lexnorm models list                                          show installed translation models
 """
@@ -8,38 +10,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-import time
 from pathlib import Path
 
 from lexnorm import __version__
-
-
-def _summary(result, seconds: float) -> str:
-    rows = [("document", "status", "lang", "encoding", "clauses", "anomalies", "note")]
-    for doc in result.documents:
-        note = doc.error or "; ".join(doc.warnings)
-        rows.append(
-            (doc.doc_id, doc.status, doc.lang or "-", doc.encoding or "-", str(doc.n_clauses), str(doc.n_anomalies), note)
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths)) + ("  " + r[-1] if r[-1] else "") for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    ok, rejected = len(result.ok), len(result.rejected)
-    clauses = sum(d.n_clauses for d in result.documents)
-    engines = sorted({engine for d in result.documents for engine in d.engines})
-    t = result.translation
-    lines.append("")
-    lines.append(f"{ok} document(s) ok, {rejected} rejected, {clauses} clauses in {seconds:.1f} s")
-    lines.append("documents: " + ", ".join(f"{len(v)} {k}" for k, v in result.changes.items()))
-    lines.append(
-        f"translation: {', '.join(engines) or 'none needed'}; {t['translated']} sentence(s) translated, "
-        f"{t['cached']} from cache, {t['glossed']} glossed"
-    )
-    lines.append("alignments: " + ", ".join(f"{n} {k}" for k, n in result.alignment_counts.items()))
-    for name, path in result.outputs.items():
-        lines.append(f"  {name:<10} {path}")
-    return "\n".join(lines)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -60,20 +35,67 @@ def _run(args: argparse.Namespace) -> int:
     if args.require_model and not any(p.to_code == TARGET for p in Translator(settings).packages):
         print(f"lexnorm: --require-model: no Argos model into English is installed; {INSTALL_HINT}", file=sys.stderr)
         return 2
+    from stages import summary
     from stages.tables import OutputLocked, output_lock
 
-    started = time.perf_counter()
     try:
         with output_lock(args.out):  # the flow takes it again; here it fails early with a clear message
             result = run(args.raw, args.out, settings, workers=args.workers, processes=args.processes, dask=args.dask)
     except OutputLocked as exc:
         print(f"lexnorm: {exc}", file=sys.stderr)
         return 3
-    print(_summary(result, time.perf_counter() - started))
+    print(summary.console(result))
     if not result.documents:
         print(f"lexnorm: no *.txt or *.md files in {args.raw}", file=sys.stderr)
         return 1
     return 0
+
+
+NO_SERVER = """lexnorm serve needs a Prefect server to hold the schedule (a run's temporary server
+stops with the run). Start one, in another terminal or as a service:
+
+    .venv/bin/lexnorm server                      # Prefect server on http://127.0.0.1:4200, offline
+
+then point lexnorm at it and serve:
+
+    export PREFECT_API_URL=http://127.0.0.1:4200/api
+    .venv/bin/lexnorm serve --cron "0 2 * * *"
+"""
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not os.environ.get("PREFECT_API_URL"):
+        print(NO_SERVER, file=sys.stderr)
+        return 2
+    from prefect.deployments.runner import EntrypointType
+    from prefect.schedules import Cron
+
+    from flows.normalize import normalize
+
+    try:
+        schedule = Cron(args.cron, timezone=args.timezone)
+    except ValueError as exc:
+        print(f"lexnorm: --cron {args.cron!r}: {exc}", file=sys.stderr)
+        return 2
+    # Absolute folders: the scheduled runs do not depend on where they are started from.
+    parameters = {"raw_dir": str(args.raw.resolve()), "out_dir": str(args.out.resolve())}
+    normalize.serve(
+        name=args.name, schedules=[schedule], parameters=parameters, limit=1,
+        entrypoint_type=EntrypointType.MODULE_PATH, pause_on_shutdown=False,
+        description=f"lexnorm: {parameters['raw_dir']} -> {parameters['out_dir']}, cron {args.cron} ({args.timezone})",
+    )  # fmt: skip
+    return 0
+
+
+def _server(args: argparse.Namespace) -> int:
+    """`prefect server start` with lexnorm's offline defaults (no telemetry, no update checks)."""
+    import flows  # noqa: F401  (sets the offline defaults in this environment)
+
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"}
+    env.pop("PREFECT_API_URL", None)
+    prefect = Path(sys.executable).with_name("prefect")
+    command = [str(prefect), "server", "start", "--host", args.host, "--port", str(args.port)]
+    os.execve(command[0], command, env)
 
 
 def _models_install(args: argparse.Namespace) -> int:
@@ -118,6 +140,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--processes", action="store_true", help="run the stages in worker processes instead of threads")
     run.add_argument("--dask", metavar="ADDRESS", help="run the stages on a Dask cluster: tcp://host:8786, or `local`")
     run.set_defaults(handler=_run)
+
+    serve = commands.add_parser("serve", help="serve the flow as a Prefect deployment on a cron schedule")
+    serve.add_argument("--cron", required=True, help='when to run, e.g. "0 2 * * *" (every day at 02:00)')
+    serve.add_argument("--timezone", default="UTC", help="time zone of the cron schedule (default UTC)")
+    serve.add_argument("--name", default="scheduled", help="deployment name (default: scheduled)")
+    serve.add_argument("--raw", type=Path, default=Path("data/raw"), help="input folder (default: data/raw)")
+    serve.add_argument("--out", type=Path, default=Path("data/processed"), help="output folder (default: data/processed)")
+    serve.set_defaults(handler=_serve)
+
+    server = commands.add_parser("server", help="start a local Prefect server (for schedules and the UI), offline")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=4200)
+    server.set_defaults(handler=_server)
 
     models = commands.add_parser("models", help="install and list Argos translation models (offline)")
     model_commands = models.add_subparsers(dest="models_command", required=True)

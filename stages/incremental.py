@@ -39,7 +39,7 @@ class Planned:
     sha256: str  # "" when the file could not be read safely
     key: str
     state: State
-    cached: Document | None  # the stored result, for an unchanged document
+    cached: Document | None = None  # the document itself when planning decided it (a refused duplicate)
 
 
 def run_fingerprint(*parts: object) -> str:
@@ -104,12 +104,33 @@ class ResultStore:
         except (OSError, ValueError, KeyError):
             return {}
 
-    def record_run(self, planned: list[Planned]) -> None:
-        """Write the manifest of this run and drop stored results no longer referenced."""
-        entries = {p.doc_id: {"sha256": p.sha256, "key": p.key, "source": p.path.name} for p in planned if p.sha256 and p.key}
+    def has(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def _manifest(self) -> dict:
+        try:
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            return manifest if isinstance(manifest, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def last_run(self) -> dict:
+        """What the last run recorded of itself (run_id, alignment counts, ...), or {}."""
+        return self._manifest().get("run", {})
+
+    def record_run(self, planned: list[Planned], reports: dict[str, dict] | None = None, run: dict | None = None) -> None:
+        """Write the manifest of this run (per document: its key, source and summary
+        report; the run's own record) and drop stored results no longer referenced."""
+        reports = reports or {}
+        entries = {
+            p.doc_id: {"sha256": p.sha256, "key": p.key, "source": p.path.name, "source_path": str(p.path),
+                       "report": reports.get(p.doc_id)}
+            for p in planned if p.sha256 and p.key
+        }  # fmt: skip
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.manifest_path.with_name(f".manifest.json.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"documents": entries}, indent=1, sort_keys=True), encoding="utf-8")
+        record = {"documents": entries, "run": run or {}}
+        tmp.write_text(json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.manifest_path)
         keep = {f"{e['key']}.json.gz" for e in entries.values()}
         if self.root.is_dir():
@@ -132,6 +153,12 @@ def file_sha256(path: Path, raw_dir: Path) -> str:
         return ""
 
 
+def _stored_from(store: ResultStore, key: str, path: Path) -> bool:
+    """Whether the stored result under `key` is readable and was made from `path`."""
+    doc = store.load(key)
+    return doc is not None and doc.source_path == str(path)
+
+
 def plan(paths: list[Path], raw_dir: Path, store: ResultStore, fingerprint: str) -> tuple[list[Planned], list[str]]:
     """What to do with each input file, and the doc_ids of the last run that are gone."""
     previous = store.previous()
@@ -146,12 +173,31 @@ def plan(paths: list[Path], raw_dir: Path, store: ResultStore, fingerprint: str)
         taken[doc_id] = path
         sha = file_sha256(path, raw_dir)
         key = store.key(doc_id, sha, fingerprint)
-        cached = store.load(key) if sha else None
-        if cached is not None and cached.source_path != str(path):
-            cached = None  # same bytes under another path: process, so source_path is right
-        before = previous.get(doc_id)
-        state: State = "unchanged" if cached is not None else ("changed" if before else "new")
-        planned.append(Planned(path, doc_id, sha, key, state, cached))
+        before = previous.get(doc_id) or {}
+        # Unchanged: the same key (name, bytes, fingerprint) from the same path, stored. The
+        # result itself is loaded only when its turn to be written comes (memory stays flat).
+        same = bool(sha) and store.has(key) and (
+            (before.get("key") == key and before.get("source_path") == str(path))
+            or _stored_from(store, key, path)  # stored by a run that did not finish, say
+        )
+        state: State = "unchanged" if same else ("changed" if before else "new")
+        planned.append(Planned(path, doc_id, sha, key, state))
     current = set(taken)
     removed = sorted(doc_id for doc_id in previous if doc_id not in current)
     return planned, removed
+
+
+def unchanged_run(planned: list[Planned], removed: list[str], store: ResultStore, run: dict) -> dict | None:
+    """The last run's record when this run would write exactly what it wrote: every input
+    unchanged, none removed, and `run` (this run's inputs besides the documents: the
+    parallel manifest, the tables' run ids found on disk) equal to what the last run
+    recorded. None when anything differs."""
+    last = store.last_run()
+    if not planned or removed or any(p.state != "unchanged" for p in planned) or not last:
+        return None
+    if any(last.get(k) != v for k, v in run.items()):
+        return None
+    previous = store.previous()
+    if any(not (previous.get(p.doc_id) or {}).get("report") for p in planned):
+        return None
+    return {**last, "reports": [previous[p.doc_id]["report"] for p in planned]}

@@ -21,9 +21,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stages.records import Alignment, Document, as_row
-from stages.schema import ALIGNMENTS, CLAUSES, DOCUMENTS
+from stages.schema import ALIGNMENTS, CLAUSES, DOCUMENTS, column_metadata
 
 LOCK_FILE = ".lexnorm.lock"
+TABLE_NAMES = ("clauses", "documents", "alignments")
 ROW_GROUP_ROWS = 64_000
 ROW_GROUP_CHARS = 2_000_000  # clause text per row group: memory stays bounded, groups stay large enough to scan fast
 COMPRESSION = "zstd"
@@ -107,9 +108,24 @@ def output_lock(out_dir: Path) -> Iterator[None]:
                 os.close(fd)
 
 
+def table_run_ids(out_dir: Path) -> dict[str, str | None]:
+    """The run that wrote each table in `out_dir` (`lexnorm.run_id`), None where a table
+    is missing or unreadable."""
+    ids: dict[str, str | None] = {}
+    for name in TABLE_NAMES:
+        try:
+            metadata = pq.read_schema(Path(out_dir) / f"{name}.parquet").metadata or {}
+            ids[name] = metadata.get(b"lexnorm.run_id", b"").decode() or None
+        except (OSError, pa.ArrowException):
+            ids[name] = None
+    return ids
+
+
 def _with_run(schema: pa.Schema, run_id: str) -> pa.Schema:
-    """The table's schema stamped with the run that wrote it (the same in all three tables)."""
-    return schema.with_metadata({**(schema.metadata or {}), b"lexnorm.run_id": run_id.encode()})
+    """The table's schema stamped with the run that wrote it (the same in all three tables), plus
+    a file-level key per column description (`lexnorm.column.<name>`), which DuckDB can read."""
+    run = {b"lexnorm.run_id": run_id.encode()}
+    return schema.with_metadata({**(schema.metadata or {}), **column_metadata(schema), **run})
 
 
 class TableWriter:
@@ -120,7 +136,7 @@ class TableWriter:
     def __init__(self, out_dir: Path, run_id: str | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        self.run_id = run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         self.schemas = {
             "clauses": _with_run(CLAUSES, run_id), "documents": _with_run(DOCUMENTS, run_id),
             "alignments": _with_run(ALIGNMENTS, run_id),

@@ -4,6 +4,7 @@ LEXNORM_SHARED); without it they are skipped with the reason printed."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,14 @@ SHARED = Path(os.environ.get("LEXNORM_SHARED", REPO.parent / "shared"))
 CORPUS = SHARED / "corpus"
 
 SEEDS = {p.name[:3]: p for p in sorted(RAW.glob("*.txt"))}
+
+
+def seed_folders(tmp_path_factory) -> tuple[Path, Path]:
+    """(raw, out): a new input folder holding copies of the five seeds, and an empty output folder."""
+    raw, out = tmp_path_factory.mktemp("raw"), tmp_path_factory.mktemp("out")
+    for path in SEEDS.values():
+        shutil.copy(path, raw / path.name)
+    return raw, out
 
 
 def parse_text(text: str, doc_id: str = "doc") -> list[Clause]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -40,9 +41,61 @@ def run(prefect_server, tmp_path_factory):
 def test_flow_writes_both_tables(run):
     result, out = run
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "alignments.parquet", "clauses.parquet", "documents.parquet",
+        "alignments.parquet", "clauses.parquet", "documents.parquet", "report.html",
     ]  # fmt: skip
     assert len(result.ok) == 7 and len(result.rejected) == 2
+
+
+def test_run_publishes_its_summary_as_prefect_artifacts(run):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    result, _out = run
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["lexnorm-run-summary", "lexnorm-documents"]))
+        )
+    latest = {a.key: a for a in sorted(found, key=lambda a: a.created)}  # the newest of each key
+    markdown = latest["lexnorm-run-summary"].data
+    assert latest["lexnorm-run-summary"].type == "markdown" and result.run_id in markdown
+    assert "7 document(s) ok, 2 rejected" in markdown
+    for doc in result.documents:  # every document in the table, every rejection with its reason
+        assert f"| {doc.doc_id} | {doc.status} |" in markdown
+    assert "- `broken`: not a text file" in markdown and "- `empty`: empty file (0 bytes)" in markdown
+    assert "gloss:cc-cedict" in markdown and "## Time per stage" in markdown and "| segmentation |" in markdown
+    rows = latest["lexnorm-documents"].data
+    rows = json.loads(rows) if isinstance(rows, str) else rows
+    assert {r["document"] for r in rows} == {d.doc_id for d in result.documents}
+    assert next(r for r in rows if r["document"] == "003_01bff3b96aa9af92")["clauses"] == 47
+
+
+def test_unchanged_rerun_rewrites_nothing_and_any_change_rewrites(prefect_server, tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for path in list(SEEDS.values())[:2]:
+        shutil.copy(path, raw / path.name)
+    settings = default_settings(out, package_dirs=(tmp_path / "no-models",))
+    first = normalize(raw, out, settings)
+
+    def written():
+        return {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix in (".parquet", ".html")}
+
+    before = written()
+    again = normalize(raw, out, settings)
+    assert again.changes["unchanged"] == [d.doc_id for d in first.documents]
+    assert written() == before, "an unchanged re-run must not rewrite the tables"
+    assert again.run_id == first.run_id and again.alignment_counts == first.alignment_counts
+    assert [(d.doc_id, d.n_clauses, d.n_anomalies, d.state) for d in again.documents] == [
+        (d.doc_id, d.n_clauses, d.n_anomalies, "unchanged") for d in first.documents
+    ]
+    names = sorted(p.name for p in raw.iterdir())
+    (raw / "manifest.json").write_text(json.dumps({"parallel": [names]}), encoding="utf-8")  # not a document, an input
+    third = normalize(raw, out, settings)
+    assert third.run_id != first.run_id and written() != before
+    (out / "clauses.parquet").unlink()  # a table gone: written again
+    fourth = normalize(raw, out, settings)
+    assert (out / "clauses.parquet").exists() and fourth.run_id != third.run_id
+    assert len(pd.read_parquet(out / "clauses.parquet")) == sum(d.n_clauses for d in first.documents)
 
 
 def test_every_clause_has_tokens_and_english(run):
