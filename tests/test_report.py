@@ -1,0 +1,493 @@
+"""The HTML report (stages/report.py) on the tables of a real flow run (prefect_test_harness), read back
+with a stdlib HTML parser, and rendered by headless Chromium when it is installed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+import stages.report as report
+from conftest import SEEDS, seed_folders
+from flows.normalize import default_settings, normalize
+from stages.report import clause_anchor, doc_anchor, render_report, topic_anchor, write_report
+from stages.schema import ALIGNMENTS, CLAUSES, DOCUMENTS
+from test_alignment import EN as PARALLEL_EN
+from test_alignment import ZH as PARALLEL_ZH
+
+ZH_SEED = SEEDS["003"].stem
+MARKUP = "markup_terms"
+MARKUP_TEXT = """Markup Terms
+These terms apply to <script>alert("x")</script> and <b>bold</b> & "quoted" text, see https://example.com/terms.
+The <img src="https://example.com/x.png"> tag is text too.
+"""
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One real run: the five seeds, a parallel zh/en pair, a document full of markup, two rejects."""
+    raw, out = seed_folders(tmp_path_factory)
+    (raw / "service_zh.txt").write_text(PARALLEL_ZH, encoding="utf-8")
+    (raw / "service_en.txt").write_text(PARALLEL_EN, encoding="utf-8")
+    (raw / f"{MARKUP}.txt").write_text(MARKUP_TEXT, encoding="utf-8")
+    (raw / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    (raw / "empty.md").write_bytes(b"")
+    no_models = (tmp_path_factory.mktemp("no-models"),)  # the gloss, whatever this machine has installed
+    with prefect_test_harness(server_startup_timeout=120):
+        normalize(raw, out, default_settings(out, package_dirs=no_models))
+    return out
+
+
+@pytest.fixture(scope="module")
+def tables(run):
+    return {name: pq.read_table(run / f"{name}.parquet") for name in ("clauses", "documents", "alignments")}
+
+
+@pytest.fixture(scope="module")
+def run_id(tables):
+    return tables["clauses"].schema.metadata[b"lexnorm.run_id"].decode()
+
+
+@pytest.fixture(scope="module")
+def page(tables, run_id):
+    return render_report(tables["clauses"], tables["documents"], tables["alignments"], run_id=run_id)
+
+
+@pytest.fixture(scope="module")
+def dom(page):
+    return Dom.parse(page)
+
+
+@pytest.fixture(scope="module")
+def clauses(tables):
+    return tables["clauses"].to_pylist()
+
+
+@pytest.fixture(scope="module")
+def documents(tables):
+    return {d["doc_id"]: d for d in tables["documents"].to_pylist()}
+
+
+@pytest.fixture(scope="module")
+def report_file(run):
+    return write_report(run)
+
+
+# ------------------------------------------------------------------ a small DOM from html.parser
+
+VOID = {"meta", "br", "img", "input", "link", "hr", "col", "source", "wbr", "area", "base", "embed", "param", "track"}
+
+
+class Node:
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Node | None) -> None:
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Node | str] = []
+
+    @property
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def iter(self):
+        yield self
+        for c in self.children:
+            if isinstance(c, Node):
+                yield from c.iter()
+
+    def find_all(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Node]:
+        return [
+            n
+            for n in self.iter()
+            if (tag is None or n.tag == tag)
+            and (cls is None or cls in n.classes)
+            and all(n.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())
+        ]
+
+    def ancestors(self):
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+
+class Dom(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#root", {}, None)
+        self.current = self.root
+        self.ids: Counter[str] = Counter()
+        self.by_id: dict[str, Node] = {}
+
+    @classmethod
+    def parse(cls, html: str) -> Dom:
+        dom = cls()
+        dom.feed(html)
+        dom.close()
+        return dom
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, dict(attrs), self.current)
+        self.current.children.append(node)
+        if "id" in node.attrs:
+            self.ids[node.attrs["id"]] += 1
+            self.by_id[node.attrs["id"]] = node
+        if tag not in VOID:
+            self.current = node
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.current = self.current.parent
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+    def find_all(self, *args, **kwargs) -> list[Node]:
+        return self.root.find_all(*args, **kwargs)
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def tail(text: str) -> str:
+    """The end of a clause's text: always in its body (the heading the page shows apart is at the start)."""
+    return squash(text.strip().split("\n")[-1])[-24:].strip()
+
+
+# ------------------------------------------------------------------ structure
+
+
+def test_page_is_one_complete_document_with_unique_ids_and_no_dangling_links(page, dom):
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert dom.find_all("h1")[0].text() == "lexnorm report"
+    duplicates = [i for i, n in dom.ids.items() if n > 1]
+    assert not duplicates
+    hrefs = [a.attrs["href"] for a in dom.find_all("a")]
+    assert hrefs and all(h.startswith("#") for h in hrefs)  # only links inside the page
+    dangling = sorted({h for h in hrefs if h[1:] not in dom.ids})
+    assert not dangling
+    toc = dom.by_id["contents"]
+    for section in ("documents", "clauses", "parallel", "topics", "rejected", "anomalies"):
+        assert section in dom.ids and toc.find_all("a", href=f"#{section}")
+
+
+def test_header_names_the_run_and_counts_documents_clauses_and_links(dom, tables, run_id):
+    header = dom.by_id["top"]
+    assert dom.find_all("code", cls="run-id")[0].text() == run_id
+    stats = {
+        n.attrs["data-stat"]: n.find_all("span", cls="value")[0].text().replace(",", "")
+        for n in header.find_all(cls="stat")
+    }
+    status = Counter(tables["documents"].column("status").to_pylist())
+    kinds = Counter(tables["alignments"].column("kind").to_pylist())
+    assert stats["documents-ok"] == str(status["ok"]) == "8"
+    assert stats["documents-rejected"] == str(status["rejected"]) == "2"
+    assert stats["clauses"] == str(tables["clauses"].num_rows)
+    for kind in ("translation", "parallel", "topic"):
+        assert stats[f"links-{kind}"] == str(kinds[kind]) and kinds[kind] > 0
+
+
+def test_overview_lists_every_document_and_marks_rejected_ones_with_their_error(dom, documents, clauses):
+    rows = {r.attrs["data-doc-id"]: r for r in dom.by_id["documents"].find_all("tr") if "data-doc-id" in r.attrs}
+    assert set(rows) == set(documents)
+    flagged = Counter(c["doc_id"] for c in clauses if c["anomalies"])
+    for doc_id, doc in documents.items():
+        cells = [squash(td.text()) for td in rows[doc_id].find_all("td")]
+        assert cells[0] == doc_id and cells[1] == doc["status"]
+        if doc["status"] == "ok":
+            assert cells[4] == str(doc["n_clauses"]) and cells[5] == str(flagged[doc_id])
+        else:
+            assert "rejected" in rows[doc_id].classes and doc["error"] and cells[6] == squash(doc["error"])
+            entry = dom.by_id[doc_anchor(doc_id)]  # the overview links to it
+            assert "rejected-doc" in entry.classes and squash(doc["error"]) in squash(entry.text())
+    assert {d for d, doc in documents.items() if doc["status"] == "rejected"} == {"broken", "empty"}
+    warned = [d for d, doc in documents.items() if doc["warnings"]]
+    for doc_id in warned:
+        assert squash(documents[doc_id]["warnings"][0]) in squash(rows[doc_id].text())
+
+
+def test_every_accepted_document_has_its_section_with_its_whole_clause_tree(dom, documents, clauses):
+    by_doc = defaultdict(list)
+    for c in clauses:
+        by_doc[c["doc_id"]].append(c)
+    toc = dom.by_id["contents"]
+    for doc_id, doc in documents.items():
+        if doc["status"] != "ok":
+            continue
+        section = dom.by_id[doc_anchor(doc_id)]
+        assert section.tag == "details" and section.attrs["data-doc-id"] == doc_id
+        assert toc.find_all("a", href=f"#{doc_anchor(doc_id)}")
+        shown = [n for n in section.iter() if "clause" in n.classes]
+        assert [n.attrs["data-clause-id"] for n in shown] == [
+            c["clause_id"] for c in sorted(by_doc[doc_id], key=lambda c: c["seq"])
+        ]
+        for node, c in zip(shown, sorted(by_doc[doc_id], key=lambda c: c["seq"])):
+            assert node.attrs["id"] == clause_anchor(doc_id, c["clause_id"])
+            assert f"lv{min(c['level'], 8)}" in node.classes and node.attrs["data-level"] == str(c["level"])
+            body = squash(node.find_all(cls="col")[0].text() if "sbs-row" in node.classes else node.text())
+            assert tail(c["text"]) in body
+
+
+def test_anomalous_clauses_are_highlighted_with_their_anomalies(dom, clauses):
+    expected = {(c["doc_id"], c["clause_id"]): c["anomalies"] for c in clauses if c["anomalies"]}
+    assert len(expected) >= 3  # the seeds have an inferred number and mid-line labels
+    marked = {}
+    for node in dom.find_all(cls="anomaly"):
+        doc = next(a for a in node.ancestors() if a.tag == "details")
+        marked[(doc.attrs["data-doc-id"], node.attrs["data-clause-id"])] = node
+    assert set(marked) == set(expected)
+    for key, anomalies in expected.items():
+        items = [squash(li.text()) for li in marked[key].find_all("li")]
+        assert items == [squash(a) for a in anomalies] and marked[key].attrs["data-anomalies"] == str(len(anomalies))
+    clean = [n for n in dom.find_all(cls="clause") if "anomaly" not in n.classes]
+    assert clean and not any(n.find_all(cls="anomaly-list") for n in clean)
+    listing = squash(dom.by_id["anomalies"].text())
+    assert all(squash(a.split(":", 1)[1]) in listing for anomalies in expected.values() for a in anomalies)
+
+
+def test_chinese_documents_show_original_and_gloss_side_by_side(dom, clauses):
+    for doc_id in (ZH_SEED, "service_zh"):
+        section = dom.by_id[doc_anchor(doc_id)]
+        (view,) = section.find_all(cls="side-by-side")
+        assert view.attrs["data-engines"] == "gloss:cc-cedict"
+        head = squash(view.find_all(cls="sbs-head")[0].text())
+        assert "Original (zh)" in head and "gloss:cc-cedict" in head and "not a translation" in head
+        rows = view.find_all(cls="sbs-row")
+        mine = [c for c in clauses if c["doc_id"] == doc_id]
+        assert len(rows) == len(mine) and all(c["lang"] == "zh" and c["text_en"] != c["text"] for c in mine)
+        for row, c in zip(rows, sorted(mine, key=lambda c: c["seq"])):
+            original, english = row.find_all(cls="col")
+            assert "orig" in original.classes and "en" in english.classes and "gloss" in english.classes
+            assert tail(c["text"]) in squash(original.text()) and tail(c["text_en"]) in squash(english.text())
+    english = [d for d in dom.find_all("details", cls="doc") if d.attrs["data-doc-id"] not in (ZH_SEED, "service_zh")]
+    assert len(english) == 6 and not any(d.find_all(cls="side-by-side") for d in english)
+
+
+def test_parallel_versions_are_shown_clause_by_clause(dom, tables, clauses):
+    links = [r for r in tables["alignments"].to_pylist() if r["kind"] == "parallel"]
+    clause_links = [r for r in links if json.loads(r["detail"])["level"] == "clause"]
+    groups = dom.by_id["parallel"].find_all("details", cls="pairs")
+    assert [(g.attrs["data-left-doc"], g.attrs["data-right-doc"]) for g in groups] == [("service_zh", "service_en")]
+    pairs = groups[0].find_all("tr", cls="pair")
+    assert [(p.attrs["data-left"] or None, p.attrs["data-right"] or None) for p in pairs] == [
+        (r["left_clause"], r["right_clause"]) for r in clause_links
+    ]
+    text = {(c["doc_id"], c["clause_id"]): c["text"] for c in clauses}
+    for pair, link in zip(pairs, clause_links):
+        left, right, meta = pair.find_all("td")
+        detail = json.loads(link["detail"])
+        assert f"{link['score']:.2f}" in meta.text()
+        low = bool(detail.get("low_confidence", False))
+        assert pair.attrs["data-low-confidence"] == str(low).lower() and ("low confidence" in meta.text()) == low
+        for side, doc, clause in (
+            (left, "service_zh", link["left_clause"]),
+            (right, "service_en", link["right_clause"]),
+        ):
+            if clause is None:
+                assert "no counterpart" in side.text() and "unmatched" in pair.classes
+            else:
+                assert tail(text[(doc, clause)]) in squash(side.text())
+    assert any(p.attrs["data-low-confidence"] == "true" for p in pairs)  # art3(1): the numbers disagree
+    assert ("", "art5") in [(p.attrs["data-left"], p.attrs["data-right"]) for p in pairs]
+
+
+def test_topics_show_the_best_clause_of_every_agreement_strongest_first(dom, clauses):
+    best: dict[str, dict[str, tuple[float, int, str]]] = defaultdict(dict)
+    for c in clauses:
+        for topic, score in zip(c["topics"], c["topic_scores"]):
+            key = (score, -c["seq"], c["clause_id"])
+            if c["doc_id"] not in best[topic] or key > best[topic][c["doc_id"]]:
+                best[topic][c["doc_id"]] = key
+    assert "governing_law" in best and len(best) > 10
+    section = dom.by_id["topics"]
+    assert sorted(n.attrs["data-topic"] for n in section.find_all(cls="topic")) == sorted(best)
+    for topic, per_doc in best.items():
+        block = dom.by_id[topic_anchor(topic)]
+        rows = [(r.attrs["data-doc-id"], r.attrs["data-clause-id"]) for r in block.find_all("tr", cls="topic-row")]
+        ranked = sorted(per_doc.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        assert rows == [(doc, key[2]) for doc, key in ranked]
+        assert dom.by_id["contents"].find_all("a", href=f"#{topic_anchor(topic)}")
+    zh_law = [
+        r
+        for r in dom.by_id[topic_anchor("governing_law")].find_all("tr", cls="topic-row")
+        if r.attrs["data-doc-id"] == "service_zh"
+    ]
+    assert zh_law and "governing law" in zh_law[0].text() and "dictionary gloss" in zh_law[0].text()
+
+
+# ------------------------------------------------------------------ safety
+
+
+def test_clause_text_is_escaped_never_markup(page, dom, clauses):
+    markup = [c for c in clauses if c["doc_id"] == MARKUP]
+    assert any("<script>" in c["text"] for c in markup)
+    assert (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+        and "&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;" in page
+    )
+    assert len(dom.find_all("script")) == 1 and "alert" not in dom.find_all("script")[0].text()  # only the report's own
+    assert not dom.find_all("b") and not dom.find_all("img")
+    section = dom.by_id[doc_anchor(MARKUP)]
+    assert '<script>alert("x")</script>' in section.text() and '<img src="https://example.com/x.png">' in section.text()
+
+
+def test_hostile_ids_and_texts_in_hand_made_tables():
+    doc = {name: None for name in DOCUMENTS.names} | {
+        "doc_id": 'my "doc" <1>', "source_path": "raw/x.txt", "sha256": "", "size_bytes": 1, "n_clauses": 1, "status": "ok",
+        "pipeline_version": "0", "processed_at": datetime(2025, 1, 1, tzinfo=UTC), "text": "", "lang": "en", "warnings": ["<i>warned</i>"],
+    }  # fmt: skip
+    clause = {name: None for name in CLAUSES.names} | {
+        "doc_id": doc["doc_id"], "clause_id": "1 & 2", "level": 1, "seq": 0, "number_inferred": False, "heading": "<h1>Heading</h1>",
+        "text": "<h1>Heading</h1>\n</details></section><script>alert(1)</script>", "lang": "en", "char_start": 0, "char_end": 1,
+        "text_en": "x", "anomalies": ["duplicate_number: a <second> one"], "topics": ["<evil>"], "topic_scores": [9.0],
+    }  # fmt: skip
+    page = render_report(
+        pa.Table.from_pylist([clause], schema=CLAUSES),
+        pa.Table.from_pylist([doc], schema=DOCUMENTS),
+        pa.Table.from_pylist([], schema=ALIGNMENTS),
+        run_id="<run>",
+    )
+    dom = Dom.parse(page)
+    assert len(dom.find_all("script")) == 1 and not dom.find_all("i") and len(dom.find_all("h1")) == 1
+    assert "&lt;run&gt;" in page and 'id="doc-my%20&quot;doc&quot;%20&lt;1&gt;"' in page
+    section = dom.by_id['doc-my%20"doc"%20<1>']
+    (node,) = section.find_all(cls="anomaly")
+    assert node.attrs["id"] == 'clause-my%20"doc"%20<1>/1%20&%202' and "a <second> one" in node.text()
+    assert "</details></section><script>alert(1)</script>" in node.text()
+    assert dom.by_id["topic-<evil>"] and not [
+        h for h in (a.attrs["href"] for a in dom.find_all("a")) if h[1:] not in dom.ids
+    ]
+
+
+def test_no_external_resources(page, dom):
+    attrs = [(k, v or "") for n in dom.root.iter() for k, v in n.attrs.items()]
+    assert not [
+        (k, v) for k, v in attrs if k in ("src", "href", "action", "srcset", "poster", "data") and not v.startswith("#")
+    ]
+    assert not re.search(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", page, re.IGNORECASE)
+    style = "".join(n.text() for n in dom.find_all("style"))
+    assert "url(" not in style and "@import" not in style and "http" not in style
+    assert "http" not in "".join(n.text() for n in dom.find_all("script"))
+    (csp,) = [n for n in dom.find_all("meta") if n.attrs.get("http-equiv") == "Content-Security-Policy"]
+    assert "default-src 'none'" in csp.attrs["content"]
+    assert not dom.find_all("link") and not dom.find_all("img") and not dom.find_all("iframe")
+
+
+def test_render_is_deterministic(tables, run_id, page):
+    again = render_report(tables["clauses"], tables["documents"], tables["alignments"], run_id=run_id)
+    assert again == page
+
+
+# ------------------------------------------------------------------ write_report
+
+
+def test_write_report_writes_the_rendered_page_atomically(run, report_file, page):
+    assert report_file == run / "report.html" and report_file.is_file()
+    assert report_file.read_text(encoding="utf-8") == page  # the run id comes from the Parquet metadata
+    assert not [p.name for p in run.iterdir() if p.name.endswith(".tmp") or "report.html." in p.name]
+    inode = report_file.stat().st_ino
+    assert write_report(run) == report_file and report_file.stat().st_ino != inode  # replaced, not rewritten in place
+    assert report_file.read_text(encoding="utf-8") == page
+
+
+def test_write_report_failure_keeps_the_previous_report(run, report_file, page, monkeypatch):
+    def refuse(src, dst):
+        raise OSError("disk says no")
+
+    monkeypatch.setattr(report.os, "replace", refuse)
+    with pytest.raises(OSError, match="disk says no"):
+        write_report(run)
+    monkeypatch.undo()
+    assert report_file.read_text(encoding="utf-8") == page
+    assert not [p.name for p in run.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_big_runs_are_collapsed_and_capped(tables, page, monkeypatch):
+    monkeypatch.setattr(report, "MAX_TREE_CLAUSES", 200)
+    monkeypatch.setattr(report, "TOPIC_DOCS_MAX", 2)
+    capped = render_report(tables["clauses"], tables["documents"], tables["alignments"])
+    dom = Dom.parse(capped)
+    docs = dom.find_all("details", cls="doc")
+    assert docs and not any("open" in d.attrs for d in docs)  # 8 documents, more than OPEN_DOCS_MAX: collapsed
+    shown = dom.find_all(cls="clause")
+    assert 0 < len([n for n in shown if "anomaly" not in n.classes]) <= 200
+    assert "Clause tree not shown" in capped and "only the anomalous clauses are shown" in capped
+    assert len(dom.find_all(cls="anomaly")) == sum(bool(a) for a in tables["clauses"].column("anomalies").to_pylist())
+    assert all(len(t.find_all("tr", cls="topic-row")) <= 2 for t in dom.find_all(cls="topic"))
+    assert not [h for h in (a.attrs["href"] for a in dom.find_all("a")) if h[1:] not in dom.ids]
+    assert len(capped) < 0.5 * len(page)
+
+
+# ------------------------------------------------------------------ Chromium
+
+
+def chromium_binary() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("headless Chromium not found on PATH (install the chromium package to render the report)")
+
+
+def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-default-apps", "--disable-extensions", "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}",
+    ]  # fmt: skip
+    env = {**os.environ, "HOME": str(tmp_path)}
+    return subprocess.run(
+        [chromium_binary(), *flags, *args], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+
+
+def test_chromium_renders_the_report(tmp_path, report_file, documents, clauses):
+    done = chromium(tmp_path, "--virtual-time-budget=2000", "--dump-dom", report_file.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    rendered = Dom.parse(done.stdout)
+    assert rendered.find_all("h1")[0].text() == "lexnorm report"
+    for doc_id, doc in documents.items():
+        assert doc_anchor(doc_id) in rendered.ids
+        if doc["status"] == "ok":
+            assert rendered.by_id[doc_anchor(doc_id)].tag == "details"
+    assert len(rendered.find_all(cls="anomaly")) == sum(bool(c["anomalies"]) for c in clauses)
+    assert rendered.by_id[doc_anchor(ZH_SEED)].find_all(cls="side-by-side")
+    assert "not a translation" in rendered.by_id[doc_anchor(ZH_SEED)].text()
+    assert topic_anchor("governing_law") in rendered.ids and rendered.find_all("tr", cls="pair")
+    buttons = [b.text() for b in rendered.find_all("button")]
+    assert buttons == ["Expand all", "Collapse all"]  # the inline script ran (the page's CSP allows only inline code)
+
+
+def test_chromium_screenshot(tmp_path, report_file):
+    shot = tmp_path / "report.png"
+    done = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", report_file.as_uri())
+    assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    assert struct.unpack(">II", data[16:24]) == (1280, 2000)
+    assert len(data) > 50_000  # text, tables and colours, not a blank page
