@@ -1,8 +1,9 @@
-"""The one place that defines lexnorm's output tables (spec/tables.md).
+"""The one place that defines lexnorm's output tables (the project brief's spec/tables.md,
+plus the columns lexnorm adds). docs/tables.md is generated from here.
 
-Every column carries a description in the Parquet field metadata (key `description`), so
-analysts can read it from pyarrow (`schema.field(name).metadata`) or DuckDB
-(`parquet_kv_metadata`, `parquet_schema`).
+Every column carries a description in the Parquet field metadata (key `description`), read
+with pyarrow (`schema.field(name).metadata`), and in a file-level key per column
+(`lexnorm.column.<name>`), read with DuckDB's `parquet_kv_metadata`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ CLAUSES = _schema(
     "One row per clause, in document order.",
     [
         _col("doc_id", pa.string(), "The source file name without extension.", nullable=False),
-        _col("clause_id", pa.string(), "Clause id per spec/clause-ids.md; unique per doc_id.", nullable=False),
+        _col("clause_id", pa.string(), "Stable clause id (`3.1.7(1)`, `art12(3)`, `book3.ch2`; README, Clause ids); unique per doc_id.", nullable=False),
         _col("parent_id", pa.string(), "clause_id of the parent clause; null at top level."),
         _col("level", pa.int16(), "Depth in the clause tree: 0 preamble, 1 top level, ...", nullable=False),
         _col("seq", pa.int32(), "Position in the document, 0-based.", nullable=False),
@@ -144,3 +145,62 @@ TABLES: dict[str, pa.Schema] = {"clauses": CLAUSES, "documents": DOCUMENTS, "ali
 def describe(schema: pa.Schema) -> dict[str, str]:
     """Column name -> description, for docs and notebooks."""
     return {f.name: (f.metadata or {}).get(DESCRIPTION, b"").decode() for f in schema}
+
+
+# ------------------------------------------------------------------ column descriptions for readers and docs
+
+COLUMN_KEY = "lexnorm.column."  # file-level key per column: lexnorm.column.<name> = description
+
+
+def column_metadata(schema: pa.Schema) -> dict[bytes, bytes]:
+    """One file-level key/value per column (`lexnorm.column.<name>` -> description).
+
+    pyarrow keeps field metadata only inside the serialized Arrow schema (`ARROW:schema`), which
+    DuckDB does not decode; these keys make the descriptions visible to `parquet_kv_metadata`."""
+    return {(COLUMN_KEY + name).encode(): text.encode() for name, text in describe(schema).items()}
+
+
+def type_name(type_: pa.DataType) -> str:
+    """A readable type: `list<string>` instead of `list<item: string>`."""
+    if pa.types.is_list(type_) or pa.types.is_large_list(type_):
+        return f"list<{type_name(type_.value_type)}>"
+    return str(type_)
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: one line, `|` escaped, `<`/`>` escaped outside code spans."""
+    parts = " ".join(text.split()).replace("|", "\\|").split("`")
+    return "`".join(p if i % 2 else p.replace("<", "&lt;").replace(">", "&gt;") for i, p in enumerate(parts))
+
+
+REGENERATE = ".venv/bin/python -m stages.schema > docs/tables.md"
+
+
+def markdown() -> str:
+    """docs/tables.md: every table and column with its type, nullability and description."""
+    lines = [
+        "# lexnorm's tables",
+        "",
+        f"*Generated from `stages/schema.py`: do not edit; regenerate with `{REGENERATE}`"
+        " (a test checks it is current).*",
+        "",
+        "Every Parquet file lexnorm writes carries these descriptions: in each field's metadata (pyarrow:",
+        "`pq.read_schema(path).field(name).metadata[b'description']`) and as file-level keys",
+        f"`{COLUMN_KEY}<name>` (DuckDB: `select decode(key), decode(value) from parquet_kv_metadata(path)",
+        f"where decode(key) like '{COLUMN_KEY}%'`). The table's own description is the file-level key `description`.",
+    ]
+    for name, schema in TABLES.items():
+        lines += ["", f"## {name}.parquet", "", _cell((schema.metadata or {}).get(DESCRIPTION, b"").decode()), ""]
+        lines += ["| column | type | nullable | description |", "|---|---|---|---|"]
+        descriptions = describe(schema)
+        for field in schema:
+            type_, nullable = _cell(type_name(field.type)), "yes" if field.nullable else "no"
+            lines.append(f"| {field.name} | {type_} | {nullable} | {_cell(descriptions[field.name])} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.reconfigure(encoding="utf-8")  # descriptions hold Chinese examples, whatever the locale
+    sys.stdout.write(markdown())
