@@ -27,6 +27,7 @@ from html import escape
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 REPORT_NAME = "report.html"
@@ -167,11 +168,12 @@ def _engine_note(engine: str) -> str:
 # ------------------------------------------------------------------ sections
 
 
-def _header(run_id: str | None, docs: list[dict], clauses: list[dict], links: list[dict]) -> str:
+def _header(run_id: str | None, docs: list[dict], clauses: list[dict], links: list[dict], totals: Totals | None) -> str:
     ok = sum(d["status"] == "ok" for d in docs)
     rejected = len(docs) - ok
-    flagged = sum(bool(c["anomalies"]) for c in clauses)
-    kinds = Counter(link["kind"] for link in links)
+    n_clauses = totals.clauses if totals else len(clauses)
+    flagged = totals.flagged if totals else sum(bool(c["anomalies"]) for c in clauses)
+    kinds = Counter(totals.links) if totals else Counter(link["kind"] for link in links)
     langs = Counter(d["lang"] for d in docs if d["status"] == "ok" and d["lang"])
     versions = sorted({d["pipeline_version"] for d in docs if d["pipeline_version"]})
 
@@ -182,7 +184,7 @@ def _header(run_id: str | None, docs: list[dict], clauses: list[dict], links: li
     stats = [
         stat("documents ok", ok, "ok", "documents-ok"),
         stat("rejected", rejected, "bad" if rejected else "", "documents-rejected"),
-        stat("clauses", f"{len(clauses):,}", "", "clauses"),
+        stat("clauses", f"{n_clauses:,}", "", "clauses"),
         stat("with anomalies", flagged, "warn" if flagged else "", "anomalies"),
     ]
     stats += [
@@ -341,10 +343,11 @@ def _document(doc: dict, rows: list[dict], open_: bool, show_tree: bool) -> str:
     translated = [r for r in rows if _is_translated(r)]
     engines = {r["translation_engine"] for r in translated if r["translation_engine"]}
     flagged = [r for r in rows if r["anomalies"]]
+    size = doc["n_clauses"] if doc["n_clauses"] is not None else len(rows)  # rows may be a selection
     summary_bits = [
         f'<span class="doc-title">{_e(doc_id)}</span>',
         f'<span class="pill">{_e(doc["lang"] or "?")}</span>',
-        f'<span class="muted">{len(rows)} clauses</span>',
+        f'<span class="muted">{size} clauses</span>',
     ]
     if flagged:
         summary_bits.append(f'<span class="pill warn">{len(flagged)} with anomalies</span>')
@@ -360,7 +363,7 @@ def _document(doc: dict, rows: list[dict], open_: bool, show_tree: bool) -> str:
     if not show_tree:
         parts.append(
             f'<p class="omitted">Clause tree not shown: this report shows at most {MAX_TREE_CLAUSES:,} clauses in full. '
-            f"This document's {len(rows):,} clauses are in clauses.parquet.</p>"
+            f"This document's {size:,} clauses are in clauses.parquet.</p>"
         )
         if flagged:
             parts.append('<div class="tree">' + "".join(_clause_plain(r) for r in flagged) + "</div>")
@@ -491,7 +494,11 @@ def _parallel(links: list[dict], index: dict[tuple[str, str], dict], shown: set[
     )
 
 
-def _topics(clauses: list[dict], shown: set[tuple[str, str]]) -> tuple[str, list]:
+def _topics(
+    clauses: list[dict], shown: set[tuple[str, str]], topic_counts: dict[str, Counter] | None = None
+) -> tuple[str, list]:
+    """Per topic, the best clause of each document. `topic_counts` (topic -> doc -> clauses
+    with the topic) when `clauses` is a selection; counted from `clauses` otherwise."""
     best: dict[str, dict[str, tuple[float, dict]]] = defaultdict(dict)  # topic -> doc -> (score, clause)
     counts: dict[str, Counter] = defaultdict(Counter)
     for c in clauses:
@@ -502,6 +509,7 @@ def _topics(clauses: list[dict], shown: set[tuple[str, str]]) -> tuple[str, list
                 best[topic][c["doc_id"]] = (score, c)
     if not best:
         return "", []
+    counts = topic_counts if topic_counts is not None else counts
     labels = _topic_labels()
     order = [t for t in labels if t in best] + sorted(t for t in best if t not in labels)
     blocks, toc = [], []
@@ -682,8 +690,21 @@ _JS = """
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
-def render_report(clauses: pa.Table, documents: pa.Table, alignments: pa.Table, *, run_id: str | None = None) -> str:
-    """The report of one run as a complete, self-contained HTML document (a pure function of the tables)."""
+class Totals:
+    """Counts over the whole tables, for a report rendered from a selection of their rows."""
+
+    __slots__ = ("clauses", "flagged", "links", "topic_counts")
+
+    def __init__(self, clauses: int, flagged: int, links: dict[str, int], topic_counts=None) -> None:
+        self.clauses, self.flagged, self.links = clauses, flagged, links
+        self.topic_counts: dict[str, Counter] | None = topic_counts  # topic -> doc_id -> clauses
+
+
+def render_report(
+    clauses: pa.Table, documents: pa.Table, alignments: pa.Table, *, run_id: str | None = None, totals: Totals | None = None
+) -> str:
+    """The report of one run as a complete, self-contained HTML document (a pure function of
+    the tables). `totals`: the header's counts when the tables are a selection (`select`)."""
     docs = _rows(documents, _DOCUMENT_COLUMNS)
     docs.sort(key=lambda d: d["doc_id"])
     clause_rows = _rows(clauses, _CLAUSE_COLUMNS)
@@ -704,9 +725,10 @@ def render_report(clauses: pa.Table, documents: pa.Table, alignments: pa.Table, 
     omitted = 0  # documents whose tree is summarised
     for d in ok_docs:
         rows = per_doc.get(d["doc_id"], [])
-        show_tree = len(rows) <= budget
+        size = d["n_clauses"] if d["n_clauses"] is not None else len(rows)  # rows may be a selection (`select`)
+        show_tree = size <= budget
         if show_tree:
-            budget -= len(rows)
+            budget -= size
             shown.update((r["doc_id"], r["clause_id"]) for r in rows)
         else:
             budget = 0  # keep document order: once the budget is spent, later trees are summarised too
@@ -715,7 +737,7 @@ def render_report(clauses: pa.Table, documents: pa.Table, alignments: pa.Table, 
         doc_blocks.append(_document(d, rows, open_docs, show_tree))
 
     parallel_html, parallel_toc = _parallel(links, index, shown)
-    topics_html, topics_toc = _topics(clause_rows, shown)
+    topics_html, topics_toc = _topics(clause_rows, shown, totals.topic_counts if totals else None)
     anomalies_html = _anomalies(clause_rows, shown)
     rejected_html = _rejected(docs)
 
@@ -751,7 +773,7 @@ def render_report(clauses: pa.Table, documents: pa.Table, alignments: pa.Table, 
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="generator" content="lexnorm">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n<body><main>"
-        + _header(run_id, docs, clause_rows, links)
+        + _header(run_id, docs, clause_rows, links, totals)
         + _toc(toc)
         + _overview(docs, per_doc)
         + rejected_html
@@ -779,13 +801,85 @@ def _read(path: Path, columns: Iterable[str]) -> pa.Table:
     return pq.read_table(path, columns=[c for c in columns if c in names])
 
 
+def select(clauses: pa.Table, parallel: pa.Table, links: dict[str, int]) -> tuple[pa.Table, Totals]:
+    """`clauses` reduced to the rows the report shows (see `select_rows`), and the totals."""
+    rows, totals = select_rows(clauses, parallel, links)
+    return (clauses if rows is None else clauses.take(rows)), totals
+
+
+_SELECTION_COLUMNS = ("doc_id", "clause_id", "anomalies", "topics", "topic_scores", "translation_engine")
+
+
+def select_rows(clauses: pa.Table, parallel: pa.Table, links: dict[str, int]) -> tuple[list[int] | None, Totals]:
+    """The rows the report can show, chosen on the Arrow tables before any row becomes a
+    Python object (a large run has hundreds of thousands of clauses and links): the
+    clauses of the trees shown in full, anomalous clauses, each document's strongest
+    clauses per topic, clauses in the `parallel` links. Plus the counts over everything,
+    for the header (`links`: rows per kind of the whole alignments table)."""
+    n_anomalies = pc.fill_null(pc.list_value_length(clauses["anomalies"]), 0)
+    totals = Totals(clauses.num_rows, int(pc.sum(pc.greater(n_anomalies, 0)).as_py() or 0), links)
+    if clauses.num_rows <= MAX_TREE_CLAUSES:
+        return None, totals
+    doc_ids = clauses["doc_id"].to_pylist()
+    keep = set()
+    budget, counts = MAX_TREE_CLAUSES, Counter(doc_ids)
+    for doc_id in sorted(counts):  # the trees shown in full: documents in order while the budget lasts
+        if counts[doc_id] > budget:
+            break
+        budget -= counts[doc_id]
+        keep.add(doc_id)
+    rows = {i for i, d in enumerate(doc_ids) if d in keep}
+    rows.update(i for i, n in enumerate(n_anomalies.to_pylist()) if n)
+    best: dict[tuple[str, str], tuple[float, list[int]]] = {}
+    topic_counts: dict[str, Counter] = defaultdict(Counter)
+    totals.topic_counts = topic_counts
+    for i, (topics, scores) in enumerate(zip(clauses["topics"].to_pylist(), clauses["topic_scores"].to_pylist())):
+        for topic, score in zip(topics or (), scores or ()):
+            topic_counts[topic][doc_ids[i]] += 1
+            top = best.get((doc_ids[i], topic))
+            if top is None or score > top[0]:
+                best[(doc_ids[i], topic)] = (score, [i])
+            elif score == top[0]:
+                top[1].append(i)
+    rows.update(i for _, indices in best.values() for i in indices)
+    engines = clauses["translation_engine"].to_pylist()  # each document's engines, for its summary line
+    rows.update({(doc_ids[i], e): i for i, e in reversed(list(enumerate(engines))) if e}.values())
+    paired = {(r["left_doc"], r["left_clause"]) for r in parallel.select(["left_doc", "left_clause"]).to_pylist()}
+    paired |= {(r["right_doc"], r["right_clause"]) for r in parallel.select(["right_doc", "right_clause"]).to_pylist()}
+    if paired:
+        rows.update(i for i, c in enumerate(clauses["clause_id"].to_pylist()) if (doc_ids[i], c) in paired)
+    return sorted(rows), totals
+
+
+def _read_rows(path: Path, columns: Iterable[str], rows: list[int]) -> pa.Table:
+    """Only `rows` (sorted indices) of a Parquet file, one record batch at a time."""
+    parquet = pq.ParquetFile(path)
+    names = [c for c in columns if c in parquet.schema_arrow.names]
+    picked, offset, k = [], 0, 0
+    for batch in parquet.iter_batches(columns=names, batch_size=16_384):
+        end, start = offset + batch.num_rows, k
+        while k < len(rows) and rows[k] < end:
+            k += 1
+        if k > start:
+            picked.append(batch.take(pa.array([r - offset for r in rows[start:k]], type=pa.int64())))
+        offset = end
+    return pa.Table.from_batches(picked, schema=parquet.schema_arrow.select(names) if not picked else None)
+
+
 def write_report(out_dir: Path) -> Path:
     """Render the tables in `out_dir` into `out_dir/report.html`, atomically; returns its path."""
     out_dir = Path(out_dir)
-    clauses = _read(out_dir / "clauses.parquet", _CLAUSE_COLUMNS)  # not tokens, sentences, whole texts
+    clauses_path = out_dir / "clauses.parquet"
     documents = _read(out_dir / "documents.parquet", _DOCUMENT_COLUMNS)
-    alignments = _read(out_dir / "alignments.parquet", _ALIGNMENT_COLUMNS)
-    page = render_report(clauses, documents, alignments, run_id=_run_id(clauses, documents, alignments))
+    links_path = out_dir / "alignments.parquet"
+    counts = pc.value_counts(pq.read_table(links_path, columns=["kind"])["kind"]).to_pylist()
+    links = {c["values"]: c["counts"] for c in counts}
+    parallel = pq.read_table(links_path, columns=list(_ALIGNMENT_COLUMNS), filters=[("kind", "=", "parallel")])
+    # choose the rows from the small columns, then read the texts of those rows only
+    rows, totals = select_rows(_read(clauses_path, _SELECTION_COLUMNS), parallel, links)
+    clauses = _read(clauses_path, _CLAUSE_COLUMNS) if rows is None else _read_rows(clauses_path, _CLAUSE_COLUMNS, rows)
+    run_id = _run_id(clauses, documents, parallel)
+    page = render_report(clauses, documents, parallel, run_id=run_id, totals=totals)
     target = out_dir / REPORT_NAME
     tmp = out_dir / f".{REPORT_NAME}.{os.getpid()}.tmp"
     try:

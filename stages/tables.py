@@ -170,7 +170,7 @@ class TableWriter:
             self.clause_chars = 0
         self.buffers["documents"].append(document_row(doc))
         self.buffered_chars += len(doc.text)
-        if len(self.buffers["documents"]) >= 1024 or self.buffered_chars >= 64_000_000:
+        if len(self.buffers["documents"]) >= 1024 or self.buffered_chars >= ROW_GROUP_CHARS:
             self._flush("documents")
             self.buffered_chars = 0
 

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from prefect.testing.utilities import prefect_test_harness
@@ -441,6 +442,24 @@ def test_big_runs_are_collapsed_and_capped(tables, page, monkeypatch):
     assert all(len(t.find_all("tr", cls="topic-row")) <= 2 for t in dom.find_all(cls="topic"))
     assert not [h for h in (a.attrs["href"] for a in dom.find_all("a")) if h[1:] not in dom.ids]
     assert len(capped) < 0.5 * len(page)
+
+
+def test_a_big_run_renders_the_same_page_from_the_rows_it_selects(run, tables, run_id, tmp_path, monkeypatch):
+    """write_report picks the rows it can show before they become Python objects (memory);
+    the page must be the one the whole tables give."""
+    monkeypatch.setattr(report, "MAX_TREE_CLAUSES", 200)
+    monkeypatch.setattr(report, "TOPIC_DOCS_MAX", 2)
+    alignments = tables["alignments"]
+    links = dict(Counter(alignments.column("kind").to_pylist()))
+    parallel = alignments.filter(pc.equal(alignments["kind"], "parallel"))
+    clauses, totals = report.select(tables["clauses"], parallel, links)
+    assert clauses.num_rows < tables["clauses"].num_rows  # rows were left out ...
+    whole = render_report(tables["clauses"], tables["documents"], alignments)
+    assert render_report(clauses, tables["documents"], parallel, totals=totals) == whole  # ... and none was missed
+    out = tmp_path / "out"  # write_report reads only the selected rows' texts, batch by batch: the same page
+    shutil.copytree(run, out, ignore=shutil.ignore_patterns("report.html", ".*"))
+    expected = render_report(tables["clauses"], tables["documents"], alignments, run_id=run_id)
+    assert write_report(out).read_text(encoding="utf-8") == expected
 
 
 # ------------------------------------------------------------------ Chromium
