@@ -830,18 +830,19 @@ def select_rows(clauses: pa.Table, parallel: pa.Table, links: dict[str, int]) ->
         keep.add(doc_id)
     rows = {i for i, d in enumerate(doc_ids) if d in keep}
     rows.update(i for i, n in enumerate(n_anomalies.to_pylist()) if n)
-    best: dict[tuple[str, str], tuple[float, list[int]]] = {}
+    # per (document, topic): the clauses with the highest score (ties all kept), in Arrow
+    parents = pc.list_parent_indices(clauses["topics"])
+    mentions = pa.table({
+        "row": parents, "doc": pc.take(clauses["doc_id"], parents),
+        "topic": pc.list_flatten(clauses["topics"]), "score": pc.list_flatten(clauses["topic_scores"]),
+    })  # fmt: skip
+    top = mentions.group_by(["doc", "topic"]).aggregate([("score", "max"), ("row", "count")])
     topic_counts: dict[str, Counter] = defaultdict(Counter)
+    for r in top.select(["doc", "topic", "row_count"]).to_pylist():
+        topic_counts[r["topic"]][r["doc"]] = r["row_count"]
     totals.topic_counts = topic_counts
-    for i, (topics, scores) in enumerate(zip(clauses["topics"].to_pylist(), clauses["topic_scores"].to_pylist())):
-        for topic, score in zip(topics or (), scores or ()):
-            topic_counts[topic][doc_ids[i]] += 1
-            top = best.get((doc_ids[i], topic))
-            if top is None or score > top[0]:
-                best[(doc_ids[i], topic)] = (score, [i])
-            elif score == top[0]:
-                top[1].append(i)
-    rows.update(i for _, indices in best.values() for i in indices)
+    joined = mentions.join(top.select(["doc", "topic", "score_max"]), ["doc", "topic"])
+    rows.update(joined.filter(pc.equal(joined["score"], joined["score_max"]))["row"].to_pylist())
     engines = clauses["translation_engine"].to_pylist()  # each document's engines, for its summary line
     rows.update({(doc_ids[i], e): i for i, e in reversed(list(enumerate(engines))) if e}.values())
     paired = {(r["left_doc"], r["left_clause"]) for r in parallel.select(["left_doc", "left_clause"]).to_pylist()}
