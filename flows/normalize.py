@@ -254,7 +254,7 @@ def normalize(
     started = time.perf_counter()
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     settings = translation or default_settings(out_dir)
-    totals = {"sentences": 0, "cached": 0, "translated": 0, "glossed": 0}
+    totals = dict.fromkeys(translate.COUNTS, 0)
     seconds: dict[str, float] = {}  # stage -> seconds spent, as the stages recorded it
     reports: list[DocumentReport] = []
     summaries: list[alignment.DocSummary] = []
@@ -324,7 +324,7 @@ def normalize(
                 outputs["report"] = report.write_report(out_dir)
             except Exception as exc:  # the tables are written; a report that fails must not undo the run
                 logger.error("the HTML report could not be written: %s: %s", type(exc).__name__, exc)
-        inputs["tables"] = tables.table_run_ids(out_dir)
+        inputs["tables"] = dict.fromkeys(tables.TABLE_NAMES, run_id)  # what table_run_ids will read next time
         record = {**inputs, "run_id": run_id, "alignment_counts": counts, "outputs": {k: str(v) for k, v in outputs.items()}}
         store.record_run(planned, {r.doc_id: r.stored() for r in reports}, record)
     for line in alignment.parallel_summary(links):
@@ -361,7 +361,7 @@ def _unchanged(last: dict, planned, changes, out_dir: Path, seconds, started: fl
     logger.info(
         "nothing changed since run %s: its tables in %s are current, nothing rewritten", last.get("run_id"), out_dir
     )
-    totals = {"sentences": 0, "cached": 0, "translated": 0, "glossed": 0}
+    totals = dict.fromkeys(translate.COUNTS, 0)
     elapsed = time.perf_counter() - started
     counts = {kind: last.get("alignment_counts", {}).get(kind, 0) for kind in ("translation", "parallel", "topic")}
     return RunResult(reports, counts, outputs, totals, changes, seconds, elapsed, last.get("run_id"))

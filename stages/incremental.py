@@ -99,10 +99,8 @@ class ResultStore:
         os.replace(tmp, path)
 
     def previous(self) -> dict[str, dict]:
-        try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))["documents"]
-        except (OSError, ValueError, KeyError):
-            return {}
+        """What the last run recorded per document (doc_id -> key, source, report), or {}."""
+        return self._manifest().get("documents", {})
 
     def has(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -113,10 +111,6 @@ class ResultStore:
             return manifest if isinstance(manifest, dict) else {}
         except (OSError, ValueError):
             return {}
-
-    def last_run(self) -> dict:
-        """What the last run recorded of itself (run_id, alignment counts, ...), or {}."""
-        return self._manifest().get("run", {})
 
     def record_run(self, planned: list[Planned], reports: dict[str, dict] | None = None, run: dict | None = None) -> None:
         """Write the manifest of this run (per document: its key, source and summary
@@ -192,12 +186,13 @@ def unchanged_run(planned: list[Planned], removed: list[str], store: ResultStore
     unchanged, none removed, and `run` (this run's inputs besides the documents: the
     parallel manifest, the tables' run ids found on disk) equal to what the last run
     recorded. None when anything differs."""
-    last = store.last_run()
+    recorded = store._manifest()  # read once: the run's record and the documents'
+    last = recorded.get("run", {})
     if not planned or removed or any(p.state != "unchanged" for p in planned) or not last:
         return None
     if any(last.get(k) != v for k, v in run.items()):
         return None
-    previous = store.previous()
+    previous = recorded.get("documents", {})
     if any(not (previous.get(p.doc_id) or {}).get("report") for p in planned):
         return None
     return {**last, "reports": [previous[p.doc_id]["report"] for p in planned]}

@@ -37,6 +37,7 @@ from stages.sentences import sentences_by_line, split_sentences
 log = logging.getLogger("lexnorm.translate")
 TARGET = "en"
 INSTALL_HINT = "install a model with `lexnorm models install PATH.argosmodel` (see `lexnorm models list`)"
+COUNTS = ("sentences", "cached", "translated", "glossed")  # what a Translator counts (`stats`, `counting`)
 
 
 class ModelRequired(RuntimeError):
@@ -204,7 +205,7 @@ class Translator:
         self.cache = TranslationCache(settings.cache_path) if settings.cache_path else None
         self._models: dict[Path, ArgosModel] = {}
         self._lock = threading.Lock()
-        self.stats = {"sentences": 0, "cached": 0, "translated": 0, "glossed": 0}
+        self.stats = dict.fromkeys(COUNTS, 0)
         self._local = threading.local()
 
     def _count(self, key: str, n: int) -> None:
