@@ -4,16 +4,20 @@ document, and an unchanged re-run, on a corpus this script builds.
 The corpus: copies of the bundled seeds and of ../shared/corpus (when present) with
 varied names and small edits (a number changed, a line dropped), about 50 MB for 1,000
 documents. Each size runs `lexnorm run` in a fresh process into a fresh output folder;
-peak memory is the largest RSS of that process tree. Orchestration overhead per document
-is (flow wall time - the same work in a plain Python loop without Prefect) / documents,
-in one process with one worker (and, for comparison, flow time minus the time lexnorm's
-own work recorded inside the flow).
-Usage: python bench/scale.py [--sizes 1,100,1000] [--workers N]
+peak memory is the largest total RSS of that process and its children (the worker
+processes, Prefect's temporary server), sampled every 0.2 s. Orchestration overhead per
+document is (flow wall time - the same work in a plain Python loop without Prefect) /
+documents, with one worker process, the median of `--repeat` pairs run one after the
+other (this machine's speed drifts); for comparison it also prints flow time minus the
+time the stages and lexnorm's own work recorded (they overlap when a worker does the
+stages), and the CPU each process spent.
+Usage: python bench/scale.py [--sizes 1,100,1000] [--workers N] [--in-process]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import re
@@ -21,12 +25,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from _inputs import REPO, SEEDS, SHARED, Result
 
 
-PROCESSES = False
+RUN_OPTIONS: list[str] = []  # extra `lexnorm run` options (--workers, --in-process)
 
 
 def sources() -> list[Path]:
@@ -56,15 +61,34 @@ def build_corpus(target: Path, n: int, seed: int = 0) -> int:
     return total
 
 
-def timed_run(raw: Path, out: Path, workers: int) -> tuple[float, int, str]:
+def tree_rss(process) -> int:
+    """Bytes resident in a process and all its descendants."""
+    import psutil
+
+    total = 0
+    for p in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):  # it ended meanwhile
+            total += p.memory_info().rss
+    return total
+
+
+def timed_run(raw: Path, out: Path) -> tuple[float, int, str]:
     """(seconds, peak RSS in MB of the process tree, stdout) of one `lexnorm run`."""
-    cmd = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "lexnorm", "run", "--raw", str(raw), "--out", str(out), "--workers", str(workers)]
-    cmd += ["--processes"] if PROCESSES else []
+    import psutil
+
+    cmd = [sys.executable, "-m", "lexnorm", "run", "--raw", str(raw), "--out", str(out), *RUN_OPTIONS]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
-    seconds = time.perf_counter() - start
-    peak_kb = int(proc.stderr.strip().splitlines()[-1])
-    return seconds, peak_kb // 1024, proc.stdout
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=stdout, stderr=stderr, text=True)
+        watched, peak = psutil.Process(proc.pid), 0
+        while proc.poll() is None:
+            peak = max(peak, tree_rss(watched))
+            time.sleep(0.2)
+        seconds = time.perf_counter() - start
+        stdout.seek(0), stderr.seek(0)
+        if proc.returncode:
+            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr.read()[-2000:]}")
+        return seconds, peak // 2**20, stdout.read()
 
 
 def bare_pipeline(raw: Path, out: Path, settings) -> float:
@@ -93,28 +117,66 @@ def bare_pipeline(raw: Path, out: Path, settings) -> float:
     return time.perf_counter() - start
 
 
-def overhead_per_document(raw: Path, out: Path) -> tuple[float, float, float, int]:
-    """(flow seconds, lexnorm's own seconds inside the flow, bare loop seconds, documents):
-    in-process, one worker, Prefect's server already up, langdetect and jieba loaded."""
+def cpu_seconds(process) -> dict[str, float]:
+    """CPU seconds so far of this process ("main"), Prefect's temporary server ("server")
+    and the stage worker processes ("workers")."""
+    import psutil
+
+    spent = {"main": 0.0, "server": 0.0, "workers": 0.0}
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            command, times = " ".join(p.cmdline()), p.cpu_times()
+        except psutil.Error:
+            continue
+        kind = "main" if p.pid == process.pid else "server" if "uvicorn" in command else "workers"
+        spent[kind] += times.user + times.system
+    return spent
+
+
+@dataclass
+class Paired:
+    """One flow run and the same work in a plain loop right after it."""
+
+    flow: float  # seconds
+    recorded: float  # seconds the stages and lexnorm's own work recorded inside the flow
+    bare: float  # seconds
+    documents: int
+    cpu: dict[str, float]  # CPU seconds of the flow run by process kind
+
+    @property
+    def overhead_ms(self) -> float:
+        return (self.flow - self.bare) / self.documents * 1000
+
+
+def overhead_per_document(raw: Path, out: Path, in_process: bool, repeat: int) -> list[Paired]:
+    """`repeat` pairs of (flow run, plain loop), one after the other so that each pair sees
+    the same machine: one worker, Prefect's server already up, langdetect and jieba loaded
+    (in the worker process too: a process keeps its warm workers for the next run)."""
+    import psutil
+
     from flows.normalize import default_settings, run
 
     settings = default_settings(out)
-    run(raw, out / "warm-up", settings, workers=1)
-    start = time.perf_counter()
-    result = run(raw, out / "measured", settings, workers=1)
-    flow_seconds = time.perf_counter() - start
-    bare = bare_pipeline(raw, out / "bare", settings)
-    return flow_seconds, sum(result.seconds.values()), bare, len(result.documents)
+    run(raw, out / "warm-up", settings, workers=1, threads=in_process)
+    me, pairs = psutil.Process(), []
+    for i in range(repeat):
+        before, start = cpu_seconds(me), time.perf_counter()
+        result = run(raw, out / f"flow{i}", settings, workers=1, threads=in_process)
+        flow_seconds = time.perf_counter() - start
+        cpu = {kind: spent - before[kind] for kind, spent in cpu_seconds(me).items()}
+        bare = bare_pipeline(raw, out / f"bare{i}", settings)
+        pairs.append(Paired(flow_seconds, sum(result.seconds.values()), bare, len(result.documents), cpu))
+    return pairs
 
 
 def main(argv: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,100,1000")
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--processes", action="store_true", help="worker processes instead of threads")
+    parser.add_argument("--workers", type=int, help="workers for the scale runs (default: lexnorm's, one per core)")
+    parser.add_argument("--in-process", action="store_true", help="the stages in threads, not worker processes")
+    parser.add_argument("--repeat", type=int, default=3, help="flow / plain loop pairs for the overhead (median)")
     args = parser.parse_args(argv)
-    global PROCESSES
-    PROCESSES = args.processes
+    RUN_OPTIONS[:] = (["--workers", str(args.workers)] if args.workers else []) + (["--in-process"] if args.in_process else [])
     sizes = [int(s) for s in args.sizes.split(",")]
     if not (SHARED / "corpus").is_dir():
         print(f"note: {SHARED / 'corpus'} not found; the scale corpus is built from the seeds only")
@@ -124,30 +186,38 @@ def main(argv: list[str] | None = None) -> list[Result]:
         for n in sizes:
             raw = tmp / f"raw{n}"
             size = build_corpus(raw, n)
-            first, peak, _ = timed_run(raw, tmp / f"out{n}", args.workers)
-            again, peak_again, _ = timed_run(raw, tmp / f"out{n}", args.workers)
+            first, peak, _ = timed_run(raw, tmp / f"out{n}")
+            again, peak_again, _ = timed_run(raw, tmp / f"out{n}")
             rows.append((n, size / 1e6, first, peak, again, peak_again))
-        flow_s, stage_s, bare_s, docs = overhead_per_document(tmp / f"raw{min(sizes, key=lambda s: abs(s - 100))}", tmp / "overhead")
-    how = f"--workers {args.workers}" + (" --processes" if args.processes else "")
-    print(f"scale corpus runs, `lexnorm run {how}`, a fresh process each ({os.cpu_count()} cores)")
+        raw = tmp / f"raw{min(sizes, key=lambda s: abs(s - 100))}"
+        pairs = overhead_per_document(raw, tmp / "overhead", args.in_process, args.repeat)
+    how = " ".join(["lexnorm run", *RUN_OPTIONS])
+    print(f"scale corpus runs, `{how}`, a fresh process each ({os.cpu_count()} cores)")
     print(f"{'documents':>10}{'MB':>8}{'first s':>9}{'s/doc':>8}{'MB/s':>7}{'peak MB':>9}{'re-run s':>10}{'re-run/first':>14}")
     for n, mb, first, peak, again, _ in rows:
         print(f"{n:>10}{mb:>8.1f}{first:>9.1f}{first / n:>8.3f}{mb / first:>7.2f}{peak:>9}{again:>10.1f}{again / first:>14.2f}")
     if len(rows) > 1:
         (n0, mb0, t0, *_), (n1, mb1, t1, *_) = rows[-2], rows[-1]
         print(f"growth {n0} -> {n1} documents: time x{t1 / t0:.1f} for data x{mb1 / mb0:.1f} (linear would be equal)")
-    overhead_ms = (flow_s - bare_s) / docs * 1000
-    own_ms = (flow_s - stage_s) / docs * 1000
-    print(f"orchestration overhead: ({flow_s:.2f} s Prefect flow - {bare_s:.2f} s the same work in a plain loop) / {docs} "
-          f"documents = {overhead_ms:.0f} ms per document (target <= 50 ms); flow - the time lexnorm's own work "
-          f"recorded inside it ({stage_s:.2f} s): {own_ms:.0f} ms per document")  # fmt: skip
+    print("orchestration overhead, one worker: (Prefect flow - the same work in a plain loop) / documents")
+    for pair in pairs:
+        docs = pair.documents
+        print(f"  ({pair.flow:.2f} s - {pair.bare:.2f} s) / {docs} = {pair.overhead_ms:.0f} ms per document; "
+              f"flow - the time recorded inside it ({pair.recorded:.2f} s, overlapping): {(pair.flow - pair.recorded) / docs * 1000:.0f} ms; "
+              "CPU: " + ", ".join(f"{kind} {spent / docs * 1000:.0f} ms" for kind, spent in pair.cpu.items()) + " per document")  # fmt: skip
+    median = sorted(pairs, key=lambda pair: pair.overhead_ms)[len(pairs) // 2]
+    overhead_ms, docs = median.overhead_ms, median.documents
+    every = ", ".join(f"{pair.overhead_ms:.0f}" for pair in pairs)
     results = [Result(f"peak RSS, {n} document(s), {mb:.2f} MB", f"{peak} MB") for n, mb, _, peak, *_ in rows]
     if len(rows) > 1:
         results.append(Result(f"time growth {n0} -> {n1} documents", f"x{t1 / t0:.1f} for x{mb1 / mb0:.1f} the data"))
     n, _, first, _, again, _ = rows[-1]
     results.append(Result(f"unchanged re-run / first run ({n} documents)", f"{again / first:.2f}", "<= 0.10", again / first <= 0.10))
-    results.append(Result(f"Prefect flow / plain loop, same work ({docs} docs, 1 worker)", f"{flow_s / bare_s:.2f}x"))
-    results.append(Result(f"orchestration overhead per document ({docs} docs, 1 worker)", f"{overhead_ms:.0f} ms", "<= 50 ms", overhead_ms <= 50))
+    how = "1 thread" if args.in_process else "1 worker process"
+    results.append(Result(f"Prefect flow / plain loop, same work ({docs} docs, {how})", f"{median.flow / median.bare:.2f}x"))
+    results.append(Result(f"orchestration overhead per document ({docs} docs, {how})", f"{overhead_ms:.0f} ms (median of {every})", "<= 50 ms", overhead_ms <= 50))
+    cpu = median.cpu
+    results.append(Result("  CPU per document: main process, Prefect server", f"{cpu['main'] / docs * 1000:.0f} ms, {cpu['server'] / docs * 1000:.0f} ms"))
     return results
 
 

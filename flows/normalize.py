@@ -8,8 +8,11 @@ in `stages`, this module only wires it.
 - Streaming: documents go through in doc_id order with a bounded number in flight, and
   each is written to the tables and released as soon as it is done, so memory stays flat
   however many documents there are.
-- Workers: the stages run on a pool of processes (GIL-bound work: parsing, jieba,
-  langdetect), one long-lived translator per worker; or on threads; or on a Dask cluster.
+- Workers: each stage task hands its work to a pool of long-lived worker processes
+  (`stages.workers`: GIL-bound parsing, jieba and langdetect, one translator per worker),
+  so Prefect's threads in this process only orchestrate; or the stages run in the task
+  threads (`processes=0`, `lexnorm run --in-process`); or on a Dask cluster, whose
+  workers are processes already.
 - The output folder is locked for the run.
 """
 
@@ -21,7 +24,6 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -30,23 +32,18 @@ import flows  # noqa: F401  (Prefect offline defaults before prefect is imported
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ThreadPoolTaskRunner
 
-from stages import alignment, clauses, incremental, ingest, language, report, segment, summary, tables, topics, translate
+from stages import alignment, incremental, ingest, report, summary, tables, translate
 from stages.models import fingerprint
-from stages.records import Document
+from stages import workers as stage_workers
+from stages.workers import StageWorkers
 from stages.summary import DocumentReport, RunResult
 from stages.translate import INSTALL_HINT, TranslationSettings
 
 DEFAULT_RAW = Path("data/raw")
 DEFAULT_OUT = Path("data/processed")
 READ_RETRIES = 2
-# While the flow runs, a thread keeps the GIL up to 50 ms (Python's default: 5 ms) before
-# it must hand over. The stages are CPU-bound threads; Prefect's event, log and API
-# threads wake up many times per task, and with 5 ms each wake-up costs the stage thread
-# a hand-over. On 100 documents with one worker this took Prefect's overhead per document
-# from 88-150 ms to 39-95 ms (bench/scale.py against the same work in a plain loop).
-SWITCH_INTERVAL = 0.05
 
 
 class Carried:
@@ -68,21 +65,24 @@ class Carried:
         """For task run names: the document's id."""
         return getattr(self.value, "doc_id", type(self.value).__name__)
 
-    def then(self, stage: str, work: Callable[[Document], Document], **extra) -> "Carried":
-        """Run one stage on the carried document, timing it; an exception rejects that
-        document (with the exception summarised) instead of stopping the run. No retry:
-        the same input would fail the same way."""
-        start = time.perf_counter()
+    def then(
+        self, stage: stage_workers.Stage, settings: TranslationSettings, pool: StageWorkers | None, last: bool = False
+    ) -> "Carried":
+        """One stage on the carried document: in a worker process of `pool`, where it stays
+        until its `last` stage (a `Held` reference is carried meanwhile), or here without a
+        pool. A stage that fails rejects the document (see `stages.workers.perform`) and is
+        logged; it is not retried, the same input would fail the same way."""
         doc = self.value
-        if doc.ok:
-            try:
-                doc = work(doc)
-            except Exception as exc:  # the point is to contain any failure
-                message = f"{stage} stage failed: {type(exc).__name__}: {exc}"
-                get_run_logger().error("%s: %s", doc.doc_id, message)
-                doc = replace(doc, status="rejected", error=message, clauses=())
-        seconds = {**self.info.get("seconds", {}), stage: time.perf_counter() - start}
-        return Carried(doc, {**self.info, **extra, "seconds": seconds})
+        if pool is not None:
+            done = pool.perform(stage, doc, settings, keep=not last)
+        else:
+            done = stage_workers.perform(stage, doc, settings)
+        if done.error:
+            get_run_logger().error("%s: %s", doc.doc_id, done.error)
+        info = {**self.info, "seconds": {**self.info.get("seconds", {}), stage.name: done.seconds}}
+        if stage.translates:
+            info["translation"] = done.counts
+        return Carried(done.doc, info)
 
 
 def _io_error(task, task_run, state) -> bool:
@@ -105,33 +105,31 @@ def ingest_task(path: Path, raw_dir: Path) -> Carried:
     return Carried(doc, {"seconds": {"ingest": time.perf_counter() - start}})
 
 
+# The stage tasks: each hands its stage to the run's worker processes (`pool`), or does it
+# in its own thread when there are none.
 @task(name="clauses", task_run_name="clauses {doc.name}", cache_policy=NO_CACHE)
-def clauses_task(doc: Carried) -> Carried:
-    return doc.then("clause", clauses.parse_document)
+def clauses_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None) -> Carried:
+    return doc.then(stage_workers.CLAUSE, settings, pool)
 
 
 @task(name="language", task_run_name="language {doc.name}", cache_policy=NO_CACHE)
-def language_task(doc: Carried) -> Carried:
-    return doc.then("language", language.detect_languages)
+def language_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None) -> Carried:
+    return doc.then(stage_workers.LANGUAGE, settings, pool)
 
 
 @task(name="segment", task_run_name="segment {doc.name}", cache_policy=NO_CACHE)
-def segment_task(doc: Carried) -> Carried:
-    return doc.then("segmentation", segment.segment_document)
+def segment_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None) -> Carried:
+    return doc.then(stage_workers.SEGMENTATION, settings, pool)
 
 
 @task(name="translate", task_run_name="translate {doc.name}", cache_policy=NO_CACHE)
-def translate_task(doc: Carried, settings: TranslationSettings) -> Carried:
-    translator = translate.translator_for(settings)
-    with translator.counting() as counts:
-        done = doc.then("translation", lambda d: translate.translate_document(d, translator))
-    done.info["translation"] = dict(counts)
-    return done
+def translate_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None) -> Carried:
+    return doc.then(stage_workers.TRANSLATION, settings, pool)
 
 
 @task(name="topics", task_run_name="topics {doc.name}", cache_policy=NO_CACHE)
-def topics_task(doc: Carried) -> Carried:
-    return doc.then("topic", topics.classify_document)
+def topics_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None) -> Carried:
+    return doc.then(stage_workers.TOPIC, settings, pool, last=True)
 
 
 @task(name="plan", cache_policy=NO_CACHE)
@@ -154,17 +152,6 @@ def _fingerprint(settings: TranslationSettings) -> str:
     translator = translate.translator_for(settings)
     models = sorted(fingerprint(p) for p in translator.packages)
     return incremental.run_fingerprint(settings.decoding_key(), settings.require_model, models)
-
-
-@contextmanager
-def _switch_interval(seconds: float):
-    """`sys.setswitchinterval(seconds)` for the block, then the previous value again."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(seconds)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
 
 
 @contextmanager
@@ -218,48 +205,60 @@ class _InFlight:
     def finished(self) -> bool:
         return self.outcome is not None
 
-    def advance(self, settings: TranslationSettings) -> bool:
+    def advance(self, settings: TranslationSettings, pool: StageWorkers | None) -> bool:
         """Take the current stage's result if it is there and submit the next stage;
         whether anything moved. A read that failed even after its retries becomes a
         rejected row; a rejected document skips the later stages."""
         if self.outcome is not None or not _done(self.future):
             return False
         outcome = self.future.result(raise_on_failure=False)
-        if not isinstance(outcome, Carried):  # only the read can fail: the stages contain their errors
-            message = f"cannot read the file after {READ_RETRIES + 1} attempts: {type(outcome).__name__}: {outcome}"
+        if not isinstance(outcome, Carried):  # the stages contain their own errors: this is the read, or worse
+            if self.step == 0:
+                message = f"cannot read the file after {READ_RETRIES + 1} attempts: {type(outcome).__name__}: {outcome}"
+            else:
+                message = f"{_STAGES[self.step - 1].name} task failed: {type(outcome).__name__}: {outcome}"
             self.outcome = Carried(ingest.rejected_document(self.planned.path, message))
         elif not outcome.value.ok or self.step == len(_STAGES):
             self.outcome = outcome
         else:
-            stage, needs_settings = _STAGES[self.step]
-            args = (outcome, settings) if needs_settings else (outcome,)
-            self.future = stage.submit(*args, wait_for=[self.future])
+            self.future = _STAGES[self.step].submit(outcome, settings, pool, wait_for=[self.future])
             self.step += 1
         return True
 
 
-# After the read, in order; True where the stage takes the translation settings.
-_STAGES = ((clauses_task, False), (language_task, False), (segment_task, False), (translate_task, True), (topics_task, False))
+# After the read, in order (as `stages.workers.STAGES`).
+_STAGES = (clauses_task, language_task, segment_task, translate_task, topics_task)
 
 
-@flow(name="lexnorm-normalize", task_runner=ThreadPoolTaskRunner(max_workers=4))
+def _in_flight(workers: int) -> int:
+    """Documents in flight: enough to keep every worker busy while others are written."""
+    return 2 * max(1, workers) + 2
+
+
+@flow(name="lexnorm-normalize", task_runner=ThreadPoolTaskRunner(max_workers=_in_flight(stage_workers.default_count())))
 def normalize(
     raw_dir: Path = DEFAULT_RAW,
     out_dir: Path = DEFAULT_OUT,
     translation: TranslationSettings | None = None,
-    in_flight: int = 8,
+    processes: int | None = None,
+    in_flight: int | None = None,
 ) -> RunResult:
-    """Normalise every agreement in `raw_dir` into Parquet tables in `out_dir`."""
+    """Normalise every agreement in `raw_dir` into Parquet tables in `out_dir`, the stages
+    running in `processes` worker processes (default: one per core; 0: in the task threads)."""
     logger = get_run_logger()
     started = time.perf_counter()
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     settings = translation or default_settings(out_dir)
+    processes = stage_workers.default_count() if processes is None else processes
+    in_flight = in_flight or _in_flight(processes)
+    if settings.threads == 0 and processes > 1:  # each worker's translator: its share of the cores
+        settings = replace(settings, threads=max(1, stage_workers.default_count() // processes))
     totals = dict.fromkeys(translate.COUNTS, 0)
     seconds: dict[str, float] = {}  # stage -> seconds spent, as the stages recorded it
     reports: list[DocumentReport] = []
     summaries: list[alignment.DocSummary] = []
     counts = {"translation": 0, "parallel": 0, "topic": 0}
-    with tables.output_lock(out_dir), _switch_interval(SWITCH_INTERVAL):
+    with tables.output_lock(out_dir):
         tables.clean_stale_temps(out_dir)
         paths = ingest.discover(raw_dir)
         manifest = ingest.read_manifest(raw_dir)
@@ -279,12 +278,12 @@ def normalize(
             return result
         window: deque = deque()
         queue = deque(planned)
-        with tables.TableWriter(out_dir) as writer:
+        with _stage_workers(processes, settings, planned) as pool, tables.TableWriter(out_dir) as writer:
             while queue or window:
                 while queue and len(window) < max(1, in_flight):
                     window.append(_start(queue.popleft(), store, raw_dir))
                 moving = [item for item in window if isinstance(item, _InFlight) and not item.finished]
-                moved = any([item.advance(settings) for item in moving])  # every one, not the first only
+                moved = any([item.advance(settings, pool) for item in moving])  # every one, not the first only
                 if isinstance(window[0], _InFlight) and not window[0].finished:
                     if not moved:
                         _wait_any([item.future for item in moving], timeout=0.05)
@@ -341,6 +340,17 @@ def normalize(
     return result
 
 
+@contextmanager
+def _stage_workers(processes: int, settings: TranslationSettings, planned):
+    """The run's worker processes (the process's shared pool), when it has any and any
+    document needs its stages."""
+    if processes < 1 or all(p.state == "unchanged" for p in planned):
+        yield None
+        return
+    with stage_workers.lease(processes) as pool:
+        yield pool
+
+
 def _start(p: incremental.Planned, store: incremental.ResultStore, raw_dir: Path):
     """A planned document enters the window: (planned, document) when its result is known
     (an unchanged document's stored result, loaded only now), else its read is submitted."""
@@ -387,23 +397,21 @@ def _publish(result: RunResult) -> None:
     )
 
 
-def task_runner(workers: int = 4, processes: bool = False, dask: str | None = None):
-    """Where the stage tasks run: `workers` threads (the default: cheap to start, and the
-    translator releases the GIL), or `workers` processes (each stage then pickles the
-    document in and out of a worker: worth it with many cores and long documents), or a
-    Dask cluster: `dask="tcp://host:8786"`, or `"local"` for a LocalCluster here."""
+def task_runner(n: int, threads: bool = False, dask: str | None = None):
+    """Where the stage tasks run. By default, threads that hand each stage to the run's `n`
+    worker processes and wait (one per document in flight). With `threads`, `n` threads
+    that do the stages themselves. With `dask`, a Dask cluster (`"tcp://host:8786"`, or
+    `"local"` for a LocalCluster of `n` worker processes here): its workers do the stages."""
     if dask:
         from prefect_dask import DaskTaskRunner
 
         if dask == "local":
             return DaskTaskRunner(
                 cluster_class="distributed.LocalCluster",
-                cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None},
+                cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True, "dashboard_address": None},
             )
         return DaskTaskRunner(address=dask)
-    if processes:
-        return ProcessPoolTaskRunner(max_workers=workers)
-    return ThreadPoolTaskRunner(max_workers=workers)
+    return ThreadPoolTaskRunner(max_workers=n if threads else _in_flight(n))
 
 
 def run(
@@ -411,15 +419,19 @@ def run(
     out_dir: Path,
     settings: TranslationSettings | None = None,
     workers: int | None = None,
-    processes: bool = False,
+    threads: bool = False,
     dask: str | None = None,
 ) -> RunResult:
-    """The flow on the chosen workers (see `task_runner`)."""
-    workers = workers or (os.cpu_count() or 1 if processes or dask else 4)
-    if settings is not None and settings.threads == 0 and (processes or dask) and workers > 1:
+    """The flow with `workers` workers (default: one per core): worker processes, or
+    threads of this process (`threads=True`), or Dask workers (see `task_runner`)."""
+    workers = workers or stage_workers.default_count()
+    if settings is not None and settings.threads == 0 and dask and workers > 1:
         settings = replace(settings, threads=max(1, (os.cpu_count() or 1) // workers))  # no oversubscription
-    runner = task_runner(workers, processes, dask)
-    return normalize.with_options(task_runner=runner)(raw_dir, out_dir, settings, in_flight=2 * workers + 2)
+    processes = 0 if threads or dask else workers
+    if processes:
+        stage_workers.shared(processes)  # they warm up while Prefect starts
+    flow_run = normalize.with_options(task_runner=task_runner(workers, threads, dask))
+    return flow_run(raw_dir, out_dir, settings, processes=processes, in_flight=_in_flight(workers))
 
 
 def main(argv: list[str] | None = None) -> int:

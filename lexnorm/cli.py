@@ -40,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         with output_lock(args.out):  # the flow takes it again; here it fails early with a clear message
-            result = run(args.raw, args.out, settings, workers=args.workers, processes=args.processes, dask=args.dask)
+            result = run(args.raw, args.out, settings, workers=args.workers, threads=args.in_process, dask=args.dask)
     except OutputLocked as exc:
         print(f"lexnorm: {exc}", file=sys.stderr)
         return 3
@@ -136,8 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--batch-size", type=int, help="sentences per translation batch (default 64)")
     run.add_argument("--threads", type=int, help="translation threads (default: one per core)")
     run.add_argument("--max-decoding-length", type=int, help="longest translation in tokens (default 256)")
-    run.add_argument("--workers", type=int, help="parallel workers (default: 4 threads; with --processes or --dask, one per core)")
-    run.add_argument("--processes", action="store_true", help="run the stages in worker processes instead of threads")
+    run.add_argument("--workers", type=int, help="parallel workers: worker processes, or threads, or Dask workers (default: one per core)")
+    run.add_argument("--in-process", action="store_true", help="run the stages in threads of this process, not in worker processes")
     run.add_argument("--dask", metavar="ADDRESS", help="run the stages on a Dask cluster: tcp://host:8786, or `local`")
     run.set_defaults(handler=_run)
 

@@ -1,4 +1,4 @@
-"""Workers: threads, processes and a Dask LocalCluster give the same tables."""
+"""Workers: worker processes (the default), threads and a Dask LocalCluster give the same tables."""
 
 from __future__ import annotations
 
@@ -28,18 +28,18 @@ def reference(prefect_server, tmp_path_factory):
     raw = tmp_path_factory.mktemp("raw")
     for key in ("001", "003"):
         (raw / SEEDS[key].name).write_bytes(SEEDS[key].read_bytes())
-    out = tmp_path_factory.mktemp("threads")
+    out = tmp_path_factory.mktemp("processes")
     run(raw, out, default_settings(out, package_dirs=(tmp_path_factory.mktemp("none"),)), workers=2)
     return raw, tables(out)
 
 
-@pytest.mark.parametrize("how", ["processes", "dask-local"])
+@pytest.mark.parametrize("how", ["threads", "dask-local"])
 def test_other_workers_write_the_same_tables(reference, tmp_path, how):
     raw, expected = reference
     out = tmp_path / "out"
     settings = default_settings(out, package_dirs=(tmp_path / "none",))
-    if how == "processes":
-        result = run(raw, out, settings, workers=2, processes=True)
+    if how == "threads":
+        result = run(raw, out, settings, workers=2, threads=True)
     else:
         result = run(raw, out, settings, workers=2, dask="local")
     assert len(result.ok) == 2
