@@ -33,6 +33,20 @@ def best_of(repeat: int, fn) -> float:
     return best
 
 
+def best_of_pair(repeat: int, bare, ours) -> tuple[float, float]:
+    """Best seconds of `bare` and of `ours`, timed alternately (bare, ours, bare, ...) so
+    that both see the same machine: its speed drifts between runs."""
+    import time
+
+    best = [float("inf"), float("inf")]
+    for _ in range(repeat):
+        for i, fn in enumerate((bare, ours)):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best[0], best[1]
+
+
 class Result:
     """One line of `make bench`'s summary: what was measured, its value, the target if
     the issue set one, and whether it was met (None: no target)."""

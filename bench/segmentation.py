@@ -3,7 +3,8 @@
 Bare: `jieba.Tokenizer().lcut(text)` (precise mode, jieba's own dictionary) on each
 Chinese clause's text. lexnorm: `segment_chinese` on the same texts (protected spans,
 legal dictionary, no white space or punctuation tokens). Both tokenizers are initialised
-before timing. Target: ratio <= 1.2. Usage: python bench/segmentation.py [--repeat N]
+before timing, and timed alternately, best of --repeat each (the machine's speed drifts).
+Target: ratio <= 1.2. Usage: python bench/segmentation.py [--repeat N]
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import os
 import warnings
 
-from _inputs import Result, best_of, chinese_text
+from _inputs import Result, best_of, best_of_pair, chinese_text
 
 from stages.clauses import build_clauses
 from stages.segment import segment_chinese, tokenizer
@@ -21,7 +22,7 @@ from stages.segment import segment_chinese, tokenizer
 
 def main(argv: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args(argv)
     name, text = chinese_text()
     texts = [c.text for c in build_clauses("bench", text)[0]]
@@ -34,8 +35,7 @@ def main(argv: list[str] | None = None) -> list[Result]:
     tokenizer()  # lexnorm's, with the legal dictionary
     chars = sum(len(t) for t in texts)
 
-    bare = best_of(args.repeat, lambda: [bare_tok.lcut(t) for t in texts])
-    ours = best_of(args.repeat, lambda: [segment_chinese(t) for t in texts])
+    bare, ours = best_of_pair(args.repeat, lambda: [bare_tok.lcut(t) for t in texts], lambda: [segment_chinese(t) for t in texts])
     whole = best_of(args.repeat, lambda: bare_tok.lcut("\n".join(texts)))
     n_bare = sum(len(bare_tok.lcut(t)) for t in texts)
     n_ours = sum(len(segment_chinese(t)) for t in texts)
