@@ -4,13 +4,14 @@ orchestration's threads in the main process.
 
 Each worker process warms up once (jieba's dictionary, langdetect's profiles) and then
 performs stage after stage, for this run and the next ones: a process keeps its pool of
-warm workers (`lease`) until it has been idle for `IDLE_SECONDS`, or until exit. A worker
-keeps one long-lived translator per translation settings, whose CTranslate2 threads are
-its share of the cores. A document goes to a worker and comes back by pickle. A stage that
-raises rejects its document with the error. A document whose stage kills its worker
-process (a crash in native code, the memory limit) is tried once more in a process of
-its own: if that dies too, the document is rejected; the documents that were only caught
-in the broken pool are redone, and the pool is replaced for the rest of the run.
+warm workers (`lease`) until it has been idle for `IDLE_SECONDS`, or until it exits. A
+worker keeps one long-lived translator per translation settings, whose CTranslate2
+threads are its share of the cores. A document is sent to the least loaded worker for
+its first stage and stays there until its last: between stages only a `Held` reference
+travels. A stage that raises rejects its document with the error. A document whose stage
+kills its worker process (a crash in native code, the memory limit) is tried once more
+in a process of its own, and rejected if that dies too; the documents the dead worker
+held are replayed from what was sent to it, and a new worker takes its place.
 
 Plain Python (`concurrent.futures`), no Prefect: the flow's tasks hand their stage to
 `StageWorkers.perform`, or call `perform` themselves when they already run in a worker
