@@ -20,7 +20,6 @@ in `stages`, this module only wires it.
 # parameters with pydantic, which needs their annotations evaluated, not as strings.
 
 import concurrent.futures
-import os
 import sys
 import time
 from collections import deque
@@ -230,6 +229,14 @@ class _InFlight:
 _STAGES = (clauses_task, language_task, segment_task, translate_task, topics_task)
 
 
+def _cores_shared(settings: TranslationSettings, workers: int) -> TranslationSettings:
+    """Each of `workers` translators gets its share of the cores when the settings leave
+    the number of CTranslate2 threads to lexnorm (`threads == 0`: one per core)."""
+    if settings.threads == 0 and workers > 1:
+        return replace(settings, threads=max(1, stage_workers.default_count() // workers))
+    return settings
+
+
 def _in_flight(workers: int) -> int:
     """Documents in flight: enough to keep every worker busy while others are written."""
     return 2 * max(1, workers) + 2
@@ -251,8 +258,7 @@ def normalize(
     settings = translation or default_settings(out_dir)
     processes = stage_workers.default_count() if processes is None else processes
     in_flight = in_flight or _in_flight(processes)
-    if settings.threads == 0 and processes > 1:  # each worker's translator: its share of the cores
-        settings = replace(settings, threads=max(1, stage_workers.default_count() // processes))
+    settings = _cores_shared(settings, processes)
     totals = dict.fromkeys(translate.COUNTS, 0)
     seconds: dict[str, float] = {}  # stage -> seconds spent, as the stages recorded it
     reports: list[DocumentReport] = []
@@ -425,8 +431,8 @@ def run(
     """The flow with `workers` workers (default: one per core): worker processes, or
     threads of this process (`threads=True`), or Dask workers (see `task_runner`)."""
     workers = workers or stage_workers.default_count()
-    if settings is not None and settings.threads == 0 and dask and workers > 1:
-        settings = replace(settings, threads=max(1, (os.cpu_count() or 1) // workers))  # no oversubscription
+    if settings is not None and dask:
+        settings = _cores_shared(settings, workers)
     processes = 0 if threads or dask else workers
     if processes:
         stage_workers.shared(processes)  # they warm up while Prefect starts
