@@ -17,7 +17,6 @@ Usage: python bench/scale.py [--sizes 1,100,1000] [--workers N] [--in-process]
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import re
@@ -61,15 +60,21 @@ def build_corpus(target: Path, n: int, seed: int = 0) -> int:
     return total
 
 
-def tree_rss(process) -> int:
-    """Bytes resident in a process and all its descendants."""
+def tree(process, measure):
+    """(process, measure(process)) for a process and each of its descendants still alive."""
     import psutil
 
-    total = 0
     for p in [process, *process.children(recursive=True)]:
-        with contextlib.suppress(psutil.Error):  # it ended meanwhile
-            total += p.memory_info().rss
-    return total
+        try:
+            value = measure(p)
+        except psutil.Error:  # it ended meanwhile
+            continue
+        yield p, value
+
+
+def tree_rss(process) -> int:
+    """Bytes resident in a process and all its descendants."""
+    return sum(rss for _, rss in tree(process, lambda p: p.memory_info().rss))
 
 
 def timed_run(raw: Path, out: Path) -> tuple[float, int, str]:
@@ -92,20 +97,17 @@ def timed_run(raw: Path, out: Path) -> tuple[float, int, str]:
 
 
 def bare_pipeline(raw: Path, out: Path, settings) -> float:
-    """Seconds for the same work without Prefect: the same stage functions, results store,
-    table writer, alignment and report, in a plain loop over the documents."""
-    from stages import alignment, clauses, incremental, ingest, language, report, segment, tables, topics, translate
+    """Seconds for the same work without Prefect: the same stages (as a worker performs
+    them), results store, table writer, alignment and report, in a plain loop."""
+    from stages import alignment, incremental, ingest, report, tables, workers
 
     start = time.perf_counter()
-    translator = translate.translator_for(settings)
-    work = (clauses.parse_document, language.detect_languages, segment.segment_document,
-            lambda d: translate.translate_document(d, translator), topics.classify_document)  # fmt: skip
     store, summaries = incremental.ResultStore(out), []
     with tables.TableWriter(out) as writer:
         for path in sorted(ingest.discover(raw), key=ingest.doc_id_for):
             doc = ingest.read_document(path, raw)
-            for stage in work:
-                doc = stage(doc) if doc.ok else doc
+            for stage in workers.STAGES:
+                doc = workers.perform(stage, doc, settings).doc
             store.save(doc.doc_id, doc)
             writer.add_document(doc)
             if doc.ok:
@@ -120,14 +122,8 @@ def bare_pipeline(raw: Path, out: Path, settings) -> float:
 def cpu_seconds(process) -> dict[str, float]:
     """CPU seconds so far of this process ("main"), Prefect's temporary server ("server")
     and the stage worker processes ("workers")."""
-    import psutil
-
     spent = {"main": 0.0, "server": 0.0, "workers": 0.0}
-    for p in [process, *process.children(recursive=True)]:
-        try:
-            command, times = " ".join(p.cmdline()), p.cpu_times()
-        except psutil.Error:
-            continue
+    for p, (command, times) in tree(process, lambda p: (" ".join(p.cmdline()), p.cpu_times())):
         kind = "main" if p.pid == process.pid else "server" if "uvicorn" in command else "workers"
         spent[kind] += times.user + times.system
     return spent

@@ -206,8 +206,9 @@ class _InFlight:
 
     def advance(self, settings: TranslationSettings, pool: StageWorkers | None) -> bool:
         """Take the current stage's result if it is there and submit the next stage;
-        whether anything moved. A read that failed even after its retries becomes a
-        rejected row; a rejected document skips the later stages."""
+        whether anything moved. A read that failed even after its retries, or a task that
+        failed outside its stage's own error handling, becomes a rejected row; a rejected
+        document skips the later stages."""
         if self.outcome is not None or not _done(self.future):
             return False
         outcome = self.future.result(raise_on_failure=False)

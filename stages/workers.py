@@ -124,9 +124,12 @@ class Held:
 
     key: str
     lane: _Lane
-    doc_id: str
     origin: Document
     done: tuple[Stage, ...]
+
+    @property
+    def doc_id(self) -> str:
+        return self.origin.doc_id
 
     @property
     def ok(self) -> bool:
@@ -214,7 +217,7 @@ class StageWorkers:
             self._replace(lane)
             return self._alone((*done, stage), origin, settings)
         if outcome.doc is None:
-            return replace(outcome, doc=Held(key, lane, origin.doc_id, origin, (*done, stage)))
+            return replace(outcome, doc=Held(key, lane, origin, (*done, stage)))
         with self._lock:
             lane.load -= 1  # handed back
         return outcome
