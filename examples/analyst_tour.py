@@ -73,18 +73,33 @@ def text_of(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def char_width(ch: str) -> int:
+    """Terminal columns of one character: a Chinese character takes two."""
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def width(text: str) -> int:
-    """Terminal columns: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Terminal columns of a string."""
+    return sum(map(char_width, text))
+
+
+def fit(text: str, columns: int, start: int = 0) -> int:
+    """The end of the longest piece `text[start:end]` that fits in `columns` terminal columns.
+    It reads only the characters it keeps (and one more), so cutting a long text is linear."""
+    used, end = 0, start
+    while end < len(text):
+        used += char_width(text[end])
+        if used > columns:
+            break
+        end += 1
+    return end
 
 
 def clip(text: object, columns: int, pad: bool = False) -> str:
     """One line of at most `columns` terminal columns (… where cut), padded with spaces if asked."""
     text = " ".join((text_of(text) or "").split())
-    if width(text) > columns:
-        while width(text) > columns - 1:
-            text = text[:-1]
-        text += "…"
+    if fit(text, columns) < len(text):
+        text = text[: fit(text, columns - 1)] + "…"
     return text + " " * (columns - width(text)) if pad else text
 
 
@@ -101,13 +116,11 @@ def wrap(text: object, label: str = "    ", limit: int | None = None) -> str:
             continue
         if line:
             lines.append(line)
-        while width(word) > room:  # a run of Chinese has no spaces: cut it where the line is full
-            cut = room
-            while width(word[:cut]) > room:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
+        start = 0  # a run of Chinese has no spaces: cut it where each line is full
+        while (end := max(fit(word, room, start), start + 1)) < len(word):  # at least one character a line
+            lines.append(word[start:end])
+            start = end
+        line = word[start:]
     lines.append(line)
     return "\n".join((label if i == 0 else " " * len(label)) + part for i, part in enumerate(lines))
 

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -16,6 +17,7 @@ from prefect.testing.utilities import prefect_test_harness
 from conftest import REPO, SEEDS, seed_folders
 from flows.normalize import default_settings, normalize
 from stages.alignment import align
+from stages.records import Clause, Document
 from stages.schema import TABLES
 from stages.tables import write_tables
 from stages.translate import TranslationSettings, Translator, translate_document
@@ -165,6 +167,29 @@ def test_tour_shows_parallel_versions(tmp_path):
     assert re.search(r"^ *c_zh +c_en +clause +id +7 ", text, re.M)
     assert "c_zh art2 <-> c_en art2  [id, score" in text and "人民币1000元" in text and "RMB 1000" in text
     assert "c_zh - <-> c_en art5  [unmatched, score 0.00]" in text and "(no counterpart)" in text
+
+
+def test_tour_clips_and_wraps_a_one_megabyte_clause(tmp_path):
+    """A preamble of a million characters on one line, with no space (Chinese), as the only
+    clause: the tree clips its line, the governing-law section wraps its English. Clipping
+    once re-measured the string for every character it dropped (hours for this clause)."""
+    text = "本合同适用中华人民共和国法律。" + "甲方应当按照约定履行义务" * 83_000  # ~1 MB, one line, no space
+    english = "Governed by the laws of England; " + "party-a-shall-perform-its-obligations/" * 27_000  # ~1 MB
+    clause = Clause("huge", "preamble", None, 0, 0, None, False, None, text, "zh", 0, len(text),
+                    text_en=english, translation_engine="gloss:cc-cedict", topics=("governing_law",), topic_scores=(2.0,))  # fmt: skip
+    doc = Document("huge", "huge.txt", "", len(text.encode()), "utf-8", "ok", None, "0", datetime.now(UTC),
+                   text=text, lang="zh", clauses=(clause,))  # fmt: skip
+    write_tables([doc], tmp_path / "out")
+    out = ran_cleanly(tour(str(tmp_path / "out")))  # tour() times out (a failure) long before a quadratic clip ends
+    tree = section(out, "Clause tree of")
+    (line,) = [line for line in tree.splitlines() if line.startswith("preamble ")]
+    original, english_part = line.split(" | ")
+    assert original == "preamble   " + text[:29] + "… " and english_part == english[:49] + "…"  # 60 (padded), 50 columns
+    law = section(out, "Governing law")
+    assert "中华人民共和国 (People's Republic of China)" in law
+    wrapped = [line for line in law.splitlines() if line.startswith("    ") and "party-a" in line]
+    assert len(wrapped) > 10_000 and all(len(line) <= 100 for line in wrapped)
+    assert "".join(line[4:] for line in wrapped).replace(" ", "") == english[33:].replace(" ", "")
 
 
 def test_tour_explains_a_folder_without_tables(tmp_path):
