@@ -12,6 +12,10 @@ a collapsed document when a link points into it) is optional. Large runs stay re
 documents are collapsed when there are many, clause trees stop after `max_tree_clauses`
 clauses (the anomalies of the rest are still listed) and the per-topic and anomaly lists are
 capped. The output depends only on the tables (no clock), so the same run gives the same page.
+Nothing is wider than the window: long unbreakable strings (a 150-character clause id, a URL,
+a heading without spaces) may break anywhere (`overflow-wrap: anywhere`, which also lets a
+table column shrink below such a string), while the short words of lexnorm's own (column
+headers, statuses, languages, anomaly codes, numbers) stay whole.
 
 `write_report(out_dir)` reads the tables from `out_dir` and writes `out_dir/report.html`
 atomically (temporary file in the same folder, fsync, rename).
@@ -241,8 +245,8 @@ def _overview(docs: list[dict], per_doc: dict[str, list[dict]]) -> str:
         body.append(
             f'<tr id="docrow-{_e(_anchor(doc_id))}" class="{cls}" data-doc-id="{_e(doc_id)}" data-status="{_e(d["status"])}">'
             f"<td>{link}</td>"
-            f'<td><span class="status {cls}">{_e(d["status"])}</span></td>'
-            f"<td>{_e(d['lang'])}</td><td>{_e(d['encoding'])}</td>"
+            f'<td class="word"><span class="status {cls}">{_e(d["status"])}</span></td>'
+            f'<td class="word">{_e(d["lang"])}</td><td class="word">{_e(d["encoding"])}</td>'
             f'<td class="num">{_e(n_clauses)}</td>'
             f'<td class="num{" flagged" if n_flagged else ""}">{n_flagged}</td>'
             f'<td class="notes">{"<br>".join(notes)}</td></tr>'
@@ -398,7 +402,8 @@ def _anomalies(clauses: list[dict], shown: set[tuple[str, str]]) -> str:
         return ""
     rows = "".join(
         f"<tr><td>{_e(c['doc_id'])}</td><td>{_clause_link(c['doc_id'], c['clause_id'], shown)}</td>"
-        f"<td><code>{_e(a.split(':', 1)[0])}</code></td><td>{_e(a.split(':', 1)[1].strip() if ':' in a else '')}</td></tr>"
+        f'<td class="word"><code>{_e(a.split(":", 1)[0])}</code></td>'
+        f"<td>{_e(a.split(':', 1)[1].strip() if ':' in a else '')}</td></tr>"
         for c, a in flagged[:MAX_ANOMALY_ROWS]
     )
     more = ""
@@ -569,7 +574,7 @@ _CSS = """
 html{scroll-behavior:smooth}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,
 "Helvetica Neue",Arial,"Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif}
-main{max-width:1240px;margin:0 auto;padding:24px 28px 64px}
+main{max-width:1240px;margin:0 auto;padding:24px 28px 64px;overflow-wrap:anywhere}
 h1{font-size:26px;margin:0 0 4px;letter-spacing:-.01em}
 h2{font-size:19px;margin:0 0 12px}
 h3{font-size:16px;margin:22px 0 8px}
@@ -596,7 +601,9 @@ nav.toc .toc-sub.inline{display:flex;flex-wrap:wrap;gap:1px 14px}
 .scroll.tall th{position:sticky;top:0;z-index:1}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{border-bottom:1px solid var(--line);padding:6px 10px;text-align:left;vertical-align:top}
-th{background:#f0f3f6;font-weight:600;font-size:13px;white-space:nowrap}
+th{background:#f0f3f6;font-weight:600;font-size:13px}
+th,td.num,td.word{overflow-wrap:break-word}
+.pair-table th:not(.meta){overflow-wrap:anywhere}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.flagged{color:#9a6700;font-weight:600}
 tr.rejected td{background:var(--bad-bg)}
@@ -664,7 +671,7 @@ tr.pair.unmatched td{background:#f6f8fa}
 .topic td.text{max-width:640px;overflow-wrap:anywhere}
 .topic td.heading{max-width:200px}
 .topic .count{font-weight:400;margin-left:4px}
-.more,td .cid{white-space:nowrap}
+.more{white-space:nowrap}
 .score-low{font-size:13px;color:#9a6700;font-weight:600}
 .orig-small{font-size:13px;color:var(--muted);margin-top:3px;white-space:pre-wrap}
 .tools{float:right}

@@ -357,22 +357,38 @@ def test_clause_text_is_escaped_never_markup(page, dom, clauses):
     assert '<script>alert("x")</script>' in section.text() and '<img src="https://example.com/x.png">' in section.text()
 
 
-def test_hostile_ids_and_texts_in_hand_made_tables():
-    doc = {name: None for name in DOCUMENTS.names} | {
-        "doc_id": 'my "doc" <1>', "source_path": "raw/x.txt", "sha256": "", "size_bytes": 1, "n_clauses": 1, "status": "ok",
-        "pipeline_version": "0", "processed_at": datetime(2025, 1, 1, tzinfo=UTC), "text": "", "lang": "en", "warnings": ["<i>warned</i>"],
-    }  # fmt: skip
-    clause = {name: None for name in CLAUSES.names} | {
-        "doc_id": doc["doc_id"], "clause_id": "1 & 2", "level": 1, "seq": 0, "number_inferred": False, "heading": "<h1>Heading</h1>",
-        "text": "<h1>Heading</h1>\n</details></section><script>alert(1)</script>", "lang": "en", "char_start": 0, "char_end": 1,
-        "text_en": "x", "anomalies": ["duplicate_number: a <second> one"], "topics": ["<evil>"], "topic_scores": [9.0],
-    }  # fmt: skip
-    page = render_report(
-        pa.Table.from_pylist([clause], schema=CLAUSES),
-        pa.Table.from_pylist([doc], schema=DOCUMENTS),
-        pa.Table.from_pylist([], schema=ALIGNMENTS),
-        run_id="<run>",
+def doc_row(doc_id: str, **fields) -> dict:
+    """A documents row made by hand: an accepted document unless `fields` say otherwise."""
+    return {name: None for name in DOCUMENTS.names} | {
+        "doc_id": doc_id, "source_path": f"raw/{doc_id}.txt", "sha256": "", "size_bytes": 1, "n_clauses": 1,
+        "status": "ok", "pipeline_version": "0", "processed_at": datetime(2025, 1, 1, tzinfo=UTC), "text": "", "lang": "en",
+    } | fields  # fmt: skip
+
+
+def clause_row(doc_id: str, clause_id: str, **fields) -> dict:
+    """A clauses row made by hand."""
+    return {name: None for name in CLAUSES.names} | {
+        "doc_id": doc_id, "clause_id": clause_id, "level": 1, "seq": 0, "number_inferred": False, "text": "",
+        "lang": "en", "char_start": 0, "char_end": 1, "topics": [], "topic_scores": [],
+    } | fields  # fmt: skip
+
+
+def hand_made(docs: list[dict], clauses: list[dict], links: list[dict] = ()) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """(clauses, documents, alignments) tables from rows made by hand."""
+    return (
+        pa.Table.from_pylist(clauses, schema=CLAUSES),
+        pa.Table.from_pylist(docs, schema=DOCUMENTS),
+        pa.Table.from_pylist(list(links), schema=ALIGNMENTS),
     )
+
+
+def test_hostile_ids_and_texts_in_hand_made_tables():
+    doc = doc_row('my "doc" <1>', warnings=["<i>warned</i>"])
+    clause = clause_row(
+        doc["doc_id"], "1 & 2", heading="<h1>Heading</h1>", text="<h1>Heading</h1>\n</details></section><script>alert(1)</script>",
+        text_en="x", anomalies=["duplicate_number: a <second> one"], topics=["<evil>"], topic_scores=[9.0],
+    )  # fmt: skip
+    page = render_report(*hand_made([doc], [clause]), run_id="<run>")
     dom = Dom.parse(page)
     assert len(dom.find_all("script")) == 1 and not dom.find_all("i") and len(dom.find_all("h1")) == 1
     assert "&lt;run&gt;" in page and 'id="doc-my%20&quot;doc&quot;%20&lt;1&gt;"' in page
@@ -510,3 +526,51 @@ def test_chromium_screenshot(tmp_path, report_file):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
     assert struct.unpack(">II", data[16:24]) == (1280, 2000)
     assert len(data) > 50_000  # text, tables and colours, not a blank page
+
+
+LAYOUT_PROBE = """<script>
+(function(){
+  var page = document.documentElement, view = page.clientWidth;
+  function right(el){ return Math.round(el.getBoundingClientRect().right); }
+  var layout = {
+    view: view, page: page.scrollWidth,
+    columns: Array.from(document.querySelectorAll("#anomalies th")).map(function(th){ return [th.textContent, right(th)]; }),
+    scrolls: Array.from(document.querySelectorAll(".scroll")).map(function(s){ return [s.scrollWidth, s.clientWidth]; }),
+    wide: Array.from(document.querySelectorAll("main *")).filter(function(el){ return right(el) > view; })
+      .map(function(el){ return el.tagName + "." + el.className; }).slice(0, 20)
+  };
+  document.body.setAttribute("data-layout", JSON.stringify(layout));
+})();
+</script></body>"""
+
+
+@pytest.mark.parametrize("window", [1280, 800])
+def test_chromium_wraps_long_ids_headings_and_tokens_inside_the_viewport(tmp_path, window):
+    """A 150-character clause id (and doc id, heading, URL, error) must wrap: the anomalies
+    table keeps its code and explanation columns on screen, and nothing on the page is
+    wider than the window (measured in headless Chromium by a script added to the page)."""
+    long_id = "s" + ".".join(f"{n:02d}" for n in range(50))  # 150 characters, no space
+    doc_id, other = "agreement_" + "x" * 70, "agreement_" + "y" * 70
+    url = "https://example.com/" + "a" * 300
+    docs = [doc_row(doc_id, n_clauses=2), doc_row(other), doc_row("unreadable_" + "z" * 120, status="rejected",
+            n_clauses=0, error="not a text file: " + "b" * 200)]  # fmt: skip
+    clauses = [
+        clause_row(doc_id, long_id, heading="H" * 200, text=f"See {url} for the terms.",
+                   anomalies=[f"number_gap: after {long_id} comes a gap", "translation_truncated: " + url]),
+        clause_row(doc_id, "2", seq=1, text="Plain clause.", anomalies=["gap: short"]),
+        clause_row(other, long_id, text="The same clause in another version."),
+    ]  # fmt: skip
+    links = [{"kind": "parallel", "left_doc": doc_id, "left_clause": long_id, "right_doc": other,
+              "right_clause": long_id, "score": 1.0, "method": "id", "detail": '{"level": "clause"}'}]  # fmt: skip
+    page = render_report(*hand_made(docs, clauses, links))
+    path = tmp_path / "report.html"
+    path.write_text(page.replace("</body>", LAYOUT_PROBE, 1), encoding="utf-8")
+    done = chromium(tmp_path, "--virtual-time-budget=2000", f"--window-size={window},900", "--dump-dom", path.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    (body,) = Dom.parse(done.stdout).find_all("body")
+    layout = json.loads(body.attrs["data-layout"])
+    columns = dict(layout["columns"])
+    assert list(columns) == ["document", "clause", "code", "explanation"]
+    assert columns["code"] <= columns["explanation"] <= layout["view"], layout
+    assert layout["page"] <= layout["view"] and layout["wide"] == [], layout
+    assert all(scroll <= client for scroll, client in layout["scrolls"]), layout  # no table scrolls sideways
