@@ -34,6 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from stages.summary import AnomalyCount, count_anomalies, pair_counts, status_counts
+
 REPORT_NAME = "report.html"
 RUN_ID_KEY = b"lexnorm.run_id"
 TAXONOMY = Path(__file__).parent / "data" / "topics.json"
@@ -173,10 +175,8 @@ def _engine_note(engine: str) -> str:
 
 
 def _header(run_id: str | None, docs: list[dict], clauses: list[dict], links: list[dict], totals: Totals | None) -> str:
-    ok = sum(d["status"] == "ok" for d in docs)
-    rejected = len(docs) - ok
     n_clauses = totals.clauses if totals else len(clauses)
-    flagged = totals.flagged if totals else sum(bool(c["anomalies"]) for c in clauses)
+    found = totals.anomalies if totals else count_anomalies(c["anomalies"] for c in clauses)
     kinds = Counter(totals.links) if totals else Counter(link["kind"] for link in links)
     langs = Counter(d["lang"] for d in docs if d["status"] == "ok" and d["lang"])
     versions = sorted({d["pipeline_version"] for d in docs if d["pipeline_version"]})
@@ -185,11 +185,15 @@ def _header(run_id: str | None, docs: list[dict], clauses: list[dict], links: li
         data = f' data-stat="{_e(key)}"' if key else ""
         return f'<div class="stat {cls}"{data}><span class="value">{_e(value)}</span><span class="label">{_e(label)}</span></div>'
 
+    tone = {"ok": "ok", "rejected": "bad"}
     stats = [
-        stat("documents ok", ok, "ok", "documents-ok"),
-        stat("rejected", rejected, "bad" if rejected else "", "documents-rejected"),
+        stat("documents ok" if status == "ok" else status, f"{n:,}", tone.get(status, "") if n else "", f"documents-{status}")
+        for status, n in status_counts(d["status"] for d in docs)
+    ]
+    stats += [
         stat("clauses", f"{n_clauses:,}", "", "clauses"),
-        stat("with anomalies", flagged, "warn" if flagged else "", "anomalies"),
+        stat("anomalies", f"{found.anomalies:,}", "warn" if found.anomalies else "", "anomalies"),
+        stat("clauses with anomalies", f"{found.clauses:,}", "warn" if found.clauses else "", "clauses-with-anomalies"),
     ]
     stats += [
         stat(f"{kind} links", f"{kinds.get(kind, 0):,}", "", f"links-{kind}")
@@ -232,23 +236,23 @@ def _toc(entries: list[tuple[str, str, list[tuple[str, str]]]]) -> str:
 def _overview(docs: list[dict], per_doc: dict[str, list[dict]]) -> str:
     body = []
     for d in docs:
-        doc_id, ok = d["doc_id"], d["status"] == "ok"
-        rows = per_doc.get(doc_id, [])
-        n_flagged = sum(bool(c["anomalies"]) for c in rows)
+        doc_id, status = d["doc_id"], d["status"]
+        rows = per_doc.get(doc_id, [])  # every anomalous clause is among them, even in a selection (`select_rows`)
+        n_anomalies = count_anomalies(c["anomalies"] for c in rows).anomalies
         link = f'<a href="#{_e(doc_anchor(doc_id))}">{_e(doc_id)}</a>'
         notes = []
         if d["error"]:
             notes.append(f'<span class="error">{_e(d["error"])}</span>')
         notes += [f'<span class="warning">{_e(w)}</span>' for w in d["warnings"] or ()]
         n_clauses = d["n_clauses"] if d["n_clauses"] is not None else len(rows)
-        cls = "ok" if ok else "rejected"
+        cls = _e(status)
         body.append(
-            f'<tr id="docrow-{_e(_anchor(doc_id))}" class="{cls}" data-doc-id="{_e(doc_id)}" data-status="{_e(d["status"])}">'
+            f'<tr id="docrow-{_e(_anchor(doc_id))}" class="{cls}" data-doc-id="{_e(doc_id)}" data-status="{cls}">'
             f"<td>{link}</td>"
-            f'<td class="word"><span class="status {cls}">{_e(d["status"])}</span></td>'
+            f'<td class="word"><span class="status {cls}">{cls}</span></td>'
             f'<td class="word">{_e(d["lang"])}</td><td class="word">{_e(d["encoding"])}</td>'
             f'<td class="num">{_e(n_clauses)}</td>'
-            f'<td class="num{" flagged" if n_flagged else ""}">{n_flagged}</td>'
+            f'<td class="num{" flagged" if n_anomalies else ""}">{n_anomalies}</td>'
             f'<td class="notes">{"<br>".join(notes)}</td></tr>'
         )
     return (
@@ -259,17 +263,33 @@ def _overview(docs: list[dict], per_doc: dict[str, list[dict]]) -> str:
     )
 
 
-def _rejected(docs: list[dict]) -> str:
-    bad = [d for d in docs if d["status"] != "ok"]
-    if not bad:
-        return ""
-    items = "".join(
-        f'<li id="{_e(doc_anchor(d["doc_id"]))}" class="rejected-doc" data-doc-id="{_e(d["doc_id"])}">'
-        f'<strong>{_e(d["doc_id"])}</strong> <span class="muted">{_e(d["source_path"])}</span><br>'
-        f'<span class="error">{_e(d["error"] or "rejected")}</span></li>'
-        for d in bad
-    )
-    return f'<section id="rejected" class="card"><h2>Rejected documents</h2><ul class="rejected-list">{items}</ul></section>'
+_STATUS_SECTIONS = {"rejected": "Rejected documents", "skipped": "Skipped files (not read)"}
+
+
+def _status_title(status: str) -> str:
+    return _STATUS_SECTIONS.get(status, f"{status.capitalize()} documents")
+
+
+def _not_ok(docs: list[dict]) -> list[tuple[str, str]]:
+    """(status, section) per status other than ok that some document has (rejected, skipped,
+    ...): each document with its source and the reason, in words."""
+    sections = []
+    for status, n in status_counts(d["status"] for d in docs):
+        if status == "ok" or not n:
+            continue
+        items = "".join(
+            f'<li id="{_e(doc_anchor(d["doc_id"]))}" class="{_e(status)}-doc" data-doc-id="{_e(d["doc_id"])}">'
+            f'<strong>{_e(d["doc_id"])}</strong> <span class="muted">{_e(d["source_path"])}</span><br>'
+            f'<span class="error">{_e(d["error"] or status)}</span></li>'
+            for d in docs
+            if d["status"] == status
+        )
+        sections.append((
+            status,
+            f'<section id="{_e(_anchor(status))}" class="card"><h2>{_e(_status_title(status))}</h2>'
+            f'<ul class="rejected-list">{items}</ul></section>',
+        ))  # fmt: skip
+    return sections
 
 
 def _topic_tags(row: dict) -> str:
@@ -347,6 +367,7 @@ def _document(doc: dict, rows: list[dict], open_: bool, show_tree: bool) -> str:
     translated = [r for r in rows if _is_translated(r)]
     engines = {r["translation_engine"] for r in translated if r["translation_engine"]}
     flagged = [r for r in rows if r["anomalies"]]
+    found = count_anomalies(r["anomalies"] for r in flagged)
     size = doc["n_clauses"] if doc["n_clauses"] is not None else len(rows)  # rows may be a selection
     summary_bits = [
         f'<span class="doc-title">{_e(doc_id)}</span>',
@@ -354,7 +375,7 @@ def _document(doc: dict, rows: list[dict], open_: bool, show_tree: bool) -> str:
         f'<span class="muted">{size} clauses</span>',
     ]
     if flagged:
-        summary_bits.append(f'<span class="pill warn">{len(flagged)} with anomalies</span>')
+        summary_bits.append(f'<span class="pill warn">{found}</span>')
     if translated:
         summary_bits.append(f'<span class="pill">{"gloss" if all(map(_is_gloss, engines)) else "translated"}</span>')
     info = [f'<span class="muted">{_e(doc["source_path"])}</span>']
@@ -411,8 +432,9 @@ def _anomalies(clauses: list[dict], shown: set[tuple[str, str]]) -> str:
         more = f'<p class="muted">… and {len(flagged) - MAX_ANOMALY_ROWS:,} more (see the anomalies column of clauses.parquet).</p>'
     codes = Counter(a.split(":", 1)[0] for _, a in flagged)
     summary = ", ".join(f"<code>{_e(code)}</code> {n}" for code, n in sorted(codes.items()))
+    found = count_anomalies(c["anomalies"] for c in clauses)
     return (
-        f'<section id="anomalies" class="card"><h2>Anomalies</h2><p>{len(flagged):,} anomalies: {summary}</p>'
+        f'<section id="anomalies" class="card"><h2>Anomalies</h2><p data-anomalies="{found.anomalies}">{found}: {summary}</p>'
         '<div class="scroll"><table class="list"><thead><tr><th>document</th><th>clause</th><th>code</th>'
         f"<th>explanation</th></tr></thead><tbody>{rows}</tbody></table></div>{more}</section>"
     )
@@ -443,8 +465,6 @@ def _parallel(links: list[dict], index: dict[tuple[str, str], dict], shown: set[
             d = _detail(r["detail"])
             if d.get("level") == "paragraph":
                 paragraphs[(r["left_clause"], r["right_clause"])].append((r, d))
-        low = sum(bool(_detail(r["detail"]).get("low_confidence")) for r in clause_rows)
-        unmatched = sum(r["left_clause"] is None or r["right_clause"] is None for r in clause_rows)
         body = []
         for r in clause_rows[: max(budget, 0)]:
             d = _detail(r["detail"])
@@ -481,7 +501,7 @@ def _parallel(links: list[dict], index: dict[tuple[str, str], dict], shown: set[
         if len(clause_rows) > max(budget, 0):
             more = f'<p class="muted">… {len(clause_rows) - max(budget, 0):,} more pairs in alignments.parquet.</p>'
         budget -= len(clause_rows)
-        stats = f"{len(clause_rows)} clause pairs, {unmatched} unmatched, {low} low confidence"
+        stats = str(pair_counts(rows)[(left, right)])  # the console's words and numbers
         blocks.append(
             f'<details class="pairs" id="{_e(anchor)}" data-left-doc="{_e(left)}" data-right-doc="{_e(right)}"'
             f"{' open' if len(groups) <= OPEN_PAIRS_MAX else ''}>"
@@ -609,6 +629,8 @@ td.flagged{color:#9a6700;font-weight:600}
 tr.rejected td{background:var(--bad-bg)}
 .status{font-size:12px;font-weight:600;padding:1px 8px;border-radius:10px;background:#dafbe1;color:var(--ok)}
 .status.rejected{background:var(--bad);color:#fff}
+.status.skipped{background:#eaeef2;color:var(--muted)}
+tr.skipped td{background:#f6f8fa}
 .error{color:var(--bad);font-weight:500}
 .warning{color:#9a6700}
 .notes{max-width:420px}
@@ -700,10 +722,10 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
 class Totals:
     """Counts over the whole tables, for a report rendered from a selection of their rows."""
 
-    __slots__ = ("clauses", "flagged", "links", "topic_counts")
+    __slots__ = ("anomalies", "clauses", "links", "topic_counts")
 
-    def __init__(self, clauses: int, flagged: int, links: dict[str, int], topic_counts=None) -> None:
-        self.clauses, self.flagged, self.links = clauses, flagged, links
+    def __init__(self, clauses: int, anomalies: AnomalyCount, links: dict[str, int], topic_counts=None) -> None:
+        self.clauses, self.anomalies, self.links = clauses, anomalies, links
         self.topic_counts: dict[str, Counter] | None = topic_counts  # topic -> doc_id -> clauses
 
 
@@ -746,11 +768,10 @@ def render_report(
     parallel_html, parallel_toc = _parallel(links, index, shown)
     topics_html, topics_toc = _topics(clause_rows, shown, totals.topic_counts if totals else None)
     anomalies_html = _anomalies(clause_rows, shown)
-    rejected_html = _rejected(docs)
+    not_ok = _not_ok(docs)
 
     toc: list[tuple[str, str, list[tuple[str, str]]]] = [("documents", "Documents overview", [])]
-    if rejected_html:
-        toc.append(("rejected", "Rejected documents", []))
+    toc += [(_anchor(status), _status_title(status), []) for status, _ in not_ok]
     if anomalies_html:
         toc.append(("anomalies", "Anomalies", []))
     doc_children = [(doc_anchor(d["doc_id"]), d["doc_id"]) for d in ok_docs] if len(ok_docs) <= 30 else []
@@ -783,7 +804,7 @@ def render_report(
         + _header(run_id, docs, clause_rows, links, totals)
         + _toc(toc)
         + _overview(docs, per_doc)
-        + rejected_html
+        + "".join(html for _, html in not_ok)
         + anomalies_html
         + clauses_html
         + parallel_html
@@ -824,7 +845,10 @@ def select_rows(clauses: pa.Table, parallel: pa.Table, links: dict[str, int]) ->
     clauses per topic, clauses in the `parallel` links. Plus the counts over everything,
     for the header (`links`: rows per kind of the whole alignments table)."""
     n_anomalies = pc.fill_null(pc.list_value_length(clauses["anomalies"]), 0)
-    totals = Totals(clauses.num_rows, int(pc.sum(pc.greater(n_anomalies, 0)).as_py() or 0), links)
+    found = AnomalyCount(  # count_anomalies, in Arrow
+        int(pc.sum(n_anomalies).as_py() or 0), int(pc.sum(pc.greater(n_anomalies, 0)).as_py() or 0)
+    )
+    totals = Totals(clauses.num_rows, found, links)
     if clauses.num_rows <= MAX_TREE_CLAUSES:
         return None, totals
     doc_ids = clauses["doc_id"].to_pylist()

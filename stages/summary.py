@@ -2,17 +2,126 @@
 of them: the console table `lexnorm run` prints, and the Markdown published as the flow
 run's Prefect artifact (the Prefect UI's Artifacts tab).
 
-Plain classes, not dataclasses: Prefect walks a flow's dataclass results field by field.
+Every count a person reads is defined once, here, and the HTML report (stages/report.py)
+uses the same definitions and words, so the console, the artifact, the report and the
+tables agree: `count_anomalies` (anomalies, and clauses with anomalies), `status_counts`
+(documents per status: ok, rejected, skipped, ...), `pair_counts` (per pair of parallel
+versions: clause pairs linked, clauses unmatched, low confidence, paragraph links).
+
+RunResult is a plain class, not a dataclass: Prefect walks a flow's dataclass results field by field.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from stages.records import Document
+from stages.records import Alignment, Document, as_row
 
 STAGE_ORDER = ("plan", "ingest", "clause", "language", "segmentation", "translation", "topic", "write", "alignment")
+STATUS_ORDER = ("ok", "rejected", "skipped")  # documents.status; an unknown status is listed after these
+STATUS_TITLES = {"rejected": "Rejected", "skipped": "Skipped (not read)"}
+
+
+# ------------------------------------------------------------------ the counts, defined once
+
+
+@dataclass(frozen=True)
+class AnomalyCount:
+    """Anomalies (each `code: explanation` entry counts) and the clauses that have any: one
+    clause can have several, so the two differ and are always named apart."""
+
+    anomalies: int
+    clauses: int | None  # None: not known (a results store older than this count)
+
+    def __str__(self) -> str:
+        known = self.anomalies and self.clauses is not None
+        return f"{self.anomalies} anomalies" + (f" (in {self.clauses} clauses)" if known else "")
+
+
+def count_anomalies(anomaly_lists: Iterable[Sequence[str] | None]) -> AnomalyCount:
+    """The anomalies of some clauses, given each clause's anomalies list (None: no list)."""
+    anomalies = clauses = 0
+    for found in anomaly_lists:
+        anomalies += len(found or ())
+        clauses += bool(found)
+    return AnomalyCount(anomalies, clauses)
+
+
+def status_counts(statuses: Iterable[str]) -> list[tuple[str, int]]:
+    """(status, documents) in STATUS_ORDER, then any other status alphabetically; `ok` and
+    `rejected` always (a 0 is news), other statuses when some document has them."""
+    counts = Counter(statuses)
+    known = [(s, counts[s]) for s in STATUS_ORDER if s in ("ok", "rejected") or counts[s]]
+    return known + sorted((s, n) for s, n in counts.items() if s not in STATUS_ORDER)
+
+
+def documents_line(counts: list[tuple[str, int]]) -> str:
+    """`5 document(s) ok, 1 rejected, 2 skipped`."""
+    return ", ".join(f"{n} document(s) {s}" if i == 0 else f"{n} {s}" for i, (s, n) in enumerate(counts))
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    """What the parallel links of one pair of language versions say. A clause pair is a
+    clause of each version linked to each other; a clause of either version that found no
+    counterpart is unmatched (its `parallel` row has one side empty, and is not a pair);
+    paragraph links are the finer links inside a linked pair. Rows of `kind = parallel` =
+    pairs + unmatched + paragraph links."""
+
+    pairs: int = 0
+    unmatched: int = 0
+    low_confidence: int = 0
+    paragraphs: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.pairs} clause pairs ({self.low_confidence} low confidence), "
+            f"{self.unmatched} clauses unmatched, {self.paragraphs} paragraph links"
+        )
+
+
+def pair_counts(links: Iterable[Alignment | Mapping]) -> dict[tuple[str, str], PairCounts]:
+    """(left_doc, right_doc) -> PairCounts, sorted, from `parallel` links (records, or rows
+    of alignments.parquet as dicts; other kinds are ignored)."""
+    per_pair: dict[tuple[str, str], Counter] = {}
+    for link in links:
+        row = link if isinstance(link, Mapping) else as_row(link)
+        if row["kind"] != "parallel":
+            continue
+        try:
+            detail = json.loads(row["detail"] or "{}")
+        except ValueError:
+            detail = {}
+        detail = detail if isinstance(detail, dict) else {}
+        counts = per_pair.setdefault((row["left_doc"], row["right_doc"]), Counter())
+        if detail.get("level", "clause") != "clause":
+            counts["paragraphs"] += 1
+        elif row["method"] == "unmatched" or row["left_clause"] is None or row["right_clause"] is None:
+            counts["unmatched"] += 1
+        else:
+            counts["pairs"] += 1
+            counts["low_confidence"] += bool(detail.get("low_confidence"))
+    return {pair: PairCounts(**counts) for pair, counts in sorted(per_pair.items())}
+
+
+def read_pair_counts(path: Path) -> dict[tuple[str, str], PairCounts]:
+    """`pair_counts` of the parallel rows of an alignments.parquet ({} if it cannot be read:
+    a summary never fails a run)."""
+    import pyarrow.parquet as pq  # only here: the rest of this module is plain Python
+
+    columns = ["kind", "left_doc", "left_clause", "right_doc", "right_clause", "method", "detail"]
+    try:
+        table = pq.read_table(path, columns=columns, filters=[("kind", "=", "parallel")])
+    except (OSError, ValueError, TypeError):  # missing, damaged, or lacking a column
+        return {}
+    return pair_counts(table.to_pylist())
+
+
+# ------------------------------------------------------------------ a run's result
 
 
 @dataclass(frozen=True)
@@ -29,6 +138,7 @@ class DocumentReport:
     warnings: tuple[str, ...]
     engines: tuple[str, ...]
     state: str = "new"  # new / changed / unchanged (taken from the results store)
+    n_flagged: int | None = None  # clauses with anomalies (None: from a results store older than this count)
 
     @property
     def ok(self) -> bool:
@@ -43,7 +153,7 @@ class DocumentReport:
         return {
             "doc_id": self.doc_id, "status": self.status, "error": self.error, "lang": self.lang,
             "encoding": self.encoding, "n_clauses": self.n_clauses, "n_anomalies": self.n_anomalies,
-            "warnings": list(self.warnings), "engines": list(self.engines),
+            "warnings": list(self.warnings), "engines": list(self.engines), "n_flagged": self.n_flagged,
         }  # fmt: skip
 
     @classmethod
@@ -53,10 +163,10 @@ class DocumentReport:
 
     @classmethod
     def of(cls, doc: Document, state: str = "new") -> DocumentReport:
+        found = count_anomalies(c.anomalies for c in doc.clauses)
         return cls(
-            doc.doc_id, doc.status, doc.error, doc.lang, doc.encoding, doc.n_clauses,
-            sum(len(c.anomalies) for c in doc.clauses), doc.warnings,
-            tuple(sorted({c.translation_engine for c in doc.clauses if c.translation_engine})), state,
+            doc.doc_id, doc.status, doc.error, doc.lang, doc.encoding, doc.n_clauses, found.anomalies, doc.warnings,
+            tuple(sorted({c.translation_engine for c in doc.clauses if c.translation_engine})), state, found.clauses,
         )  # fmt: skip
 
 
@@ -65,7 +175,9 @@ class RunResult:
     translation counts, seconds per stage, which documents were new, changed, unchanged,
     removed, and the run's wall time."""
 
-    __slots__ = ("alignment_counts", "changes", "documents", "elapsed", "outputs", "run_id", "seconds", "translation")
+    __slots__ = (
+        "_pairs", "alignment_counts", "changes", "documents", "elapsed", "outputs", "run_id", "seconds", "translation",
+    )  # fmt: skip
 
     def __init__(self, documents, alignment_counts, outputs, translation, changes, seconds, elapsed=0.0, run_id=None):
         self.documents: list[DocumentReport] = documents
@@ -76,6 +188,7 @@ class RunResult:
         self.seconds: dict[str, float] = seconds
         self.elapsed: float = elapsed
         self.run_id: str | None = run_id
+        self._pairs: dict[tuple[str, str], PairCounts] | None = None
 
     @property
     def ok(self) -> list[DocumentReport]:
@@ -83,7 +196,41 @@ class RunResult:
 
     @property
     def rejected(self) -> list[DocumentReport]:
-        return [d for d in self.documents if not d.ok]
+        return self.with_status("rejected")
+
+    @property
+    def skipped(self) -> list[DocumentReport]:
+        """Files of the input folder that were not read (e.g. a PDF), each with its reason."""
+        return self.with_status("skipped")
+
+    def with_status(self, status: str) -> list[DocumentReport]:
+        return [d for d in self.documents if d.status == status]
+
+    def not_ok(self) -> list[tuple[str, list[DocumentReport]]]:
+        """(status, documents) for every status but ok that some document has."""
+        return [(s, self.with_status(s)) for s, n in status_counts(d.status for d in self.documents) if s != "ok" and n]
+
+    @property
+    def anomalies(self) -> AnomalyCount:
+        """Over the documents; the clauses count is unknown (None) when a stored report lacks it."""
+        flagged = [d.n_flagged for d in self.documents]
+        clauses = None if None in flagged else sum(flagged)
+        return AnomalyCount(sum(d.n_anomalies for d in self.documents), clauses)
+
+    def pairs(self) -> dict[tuple[str, str], PairCounts]:
+        """PairCounts per pair of parallel versions, counted from the alignments table the run
+        wrote (the same rows the report counts; {} when there is none)."""
+        if self._pairs is None:
+            path = self.outputs.get("alignments")
+            self._pairs = read_pair_counts(Path(path)) if path else {}
+        return self._pairs
+
+    def pair_lines(self) -> list[str]:
+        return [f"{left} <-> {right}: {counts}" for (left, right), counts in self.pairs().items()]
+
+    def links_line(self) -> str:
+        """Rows of alignments.parquet per kind (the report's header counts the same rows)."""
+        return ", ".join(f"{n} {k}" for k, n in self.alignment_counts.items())
 
     @property
     def engines(self) -> list[str]:
@@ -91,11 +238,8 @@ class RunResult:
 
     def headline(self) -> str:
         clauses = sum(d.n_clauses for d in self.documents)
-        anomalies = sum(d.n_anomalies for d in self.documents)
-        return (
-            f"{len(self.ok)} document(s) ok, {len(self.rejected)} rejected, {clauses} clauses, "
-            f"{anomalies} anomalies in {self.elapsed:.1f} s"
-        )
+        documents = documents_line(status_counts(d.status for d in self.documents))
+        return f"{documents}, {clauses} clauses, {self.anomalies} in {self.elapsed:.1f} s"
 
     def translation_line(self) -> str:
         t = self.translation
@@ -137,7 +281,8 @@ def console(result: RunResult) -> str:
     lines.append(result.headline())
     lines.append("documents: " + ", ".join(f"{len(v)} {k}" for k, v in result.changes.items()))
     lines.append("translation: " + result.translation_line())
-    lines.append("alignments: " + ", ".join(f"{n} {k}" for k, n in result.alignment_counts.items()))
+    lines.append("links (rows of alignments.parquet): " + result.links_line())
+    lines += [f"parallel versions {line}" for line in result.pair_lines()]
     lines.append("time per stage: " + ", ".join(f"{s} {_seconds(v)}" for s, v in result.stage_seconds()))
     for name, path in result.outputs.items():
         lines.append(f"  {name:<10} {path}")
@@ -158,7 +303,8 @@ def markdown(result: RunResult) -> str:
         "",
         "- documents: " + ", ".join(f"{len(v)} {k}" for k, v in result.changes.items()),
         "- translation: " + result.translation_line(),
-        "- alignments: " + ", ".join(f"{n} {k}" for k, n in result.alignment_counts.items()),
+        "- links (rows of alignments.parquet): " + result.links_line(),
+        *(f"- parallel versions {_md(line)}" for line in result.pair_lines()),
         "",
         "## Documents",
         "",
@@ -169,9 +315,9 @@ def markdown(result: RunResult) -> str:
         cells = (d.doc_id, d.status, d.lang or "-", d.encoding or "-", d.n_clauses, d.n_anomalies,
                  ", ".join(d.engines) or "-", d.state)  # fmt: skip
         lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
-    if result.rejected:
-        lines += ["", "## Rejected", ""]
-        lines += [f"- `{d.doc_id}`: {d.error}" for d in result.rejected]
+    for status, docs in result.not_ok():  # rejected, skipped, ...: each file with its reason
+        lines += ["", f"## {STATUS_TITLES.get(status, status.capitalize())}", ""]
+        lines += [f"- `{d.doc_id}`: {d.error}" for d in docs]
     warned = [d for d in result.ok if d.warnings]
     if warned:
         lines += ["", "## Warnings", ""]

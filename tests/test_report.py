@@ -18,13 +18,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from prefect.artifacts import Artifact
 from prefect.testing.utilities import prefect_test_harness
 
 import stages.report as report
-from conftest import SEEDS, seed_folders
+from conftest import SEEDS, corpus_file, seed_folders
 from flows.normalize import default_settings, normalize
 from stages.report import clause_anchor, doc_anchor, render_report, topic_anchor, write_report
 from stages.schema import ALIGNMENTS, CLAUSES, DOCUMENTS
+from stages.records import Document
+from stages.summary import DocumentReport, RunResult, console, document_rows, markdown
 from test_alignment import EN as PARALLEL_EN
 from test_alignment import ZH as PARALLEL_ZH
 
@@ -216,12 +219,14 @@ def test_header_names_the_run_and_counts_documents_clauses_and_links(dom, tables
 def test_overview_lists_every_document_and_marks_rejected_ones_with_their_error(dom, documents, clauses):
     rows = {r.attrs["data-doc-id"]: r for r in dom.by_id["documents"].find_all("tr") if "data-doc-id" in r.attrs}
     assert set(rows) == set(documents)
-    flagged = Counter(c["doc_id"] for c in clauses if c["anomalies"])
+    anomalies = Counter()  # anomalies, not clauses with anomalies: the console's count
+    for c in clauses:
+        anomalies[c["doc_id"]] += len(c["anomalies"] or ())
     for doc_id, doc in documents.items():
         cells = [squash(td.text()) for td in rows[doc_id].find_all("td")]
         assert cells[0] == doc_id and cells[1] == doc["status"]
         if doc["status"] == "ok":
-            assert cells[4] == str(doc["n_clauses"]) and cells[5] == str(flagged[doc_id])
+            assert cells[4] == str(doc["n_clauses"]) and cells[5] == str(anomalies[doc_id])
         else:
             assert "rejected" in rows[doc_id].classes and doc["error"] and cells[6] == squash(doc["error"])
             entry = dom.by_id[doc_anchor(doc_id)]  # the overview links to it
@@ -574,3 +579,163 @@ def test_chromium_wraps_long_ids_headings_and_tokens_inside_the_viewport(tmp_pat
     assert columns["code"] <= columns["explanation"] <= layout["view"], layout
     assert layout["page"] <= layout["view"] and layout["wide"] == [], layout
     assert all(scroll <= client for scroll, client in layout["scrolls"]), layout  # no table scrolls sideways
+
+
+# ------------------------------------------------------------------ one count everywhere: console, artifact, report, tables
+
+CORPUS_RUN = {  # the Swiss data-protection act in three languages, and China's PIPL in two
+    "ch_fadp_2020_de.txt": "dev/ch_fadp_2020_de.txt",
+    "ch_fadp_2020_fr.txt": "dev/ch_fadp_2020_fr.txt",
+    "ch_fadp_2020_en.txt": "dev/ch_fadp_2020_en.txt",
+    "cn_pipl_zh.txt": "cn_pipl_zh.txt",
+    "cn_pipl_en.txt": "cn_pipl_en.txt",
+}
+CORPUS_PAIRS = [["ch_fadp_2020_de.txt", "ch_fadp_2020_en.txt"], ["ch_fadp_2020_fr.txt", "ch_fadp_2020_en.txt"],
+                ["cn_pipl_zh.txt", "cn_pipl_en.txt"]]  # fmt: skip
+HEADLINE = re.compile(r"(\d+) document\(s\) ok, (\d+) rejected, (\d+) clauses, (\d+) anomalies \(in (\d+) clauses\) in ")
+LINKS = re.compile(r"links \(rows of alignments\.parquet\): (\d+) translation, (\d+) parallel, (\d+) topic")
+PAIR = re.compile(
+    r"parallel versions (\S+) <-> (\S+): (\d+) clause pairs \((\d+) low confidence\), (\d+) clauses unmatched, (\d+) paragraph links"
+)
+
+
+@pytest.fixture(scope="module")
+def corpus_run(tmp_path_factory):
+    """A real flow run on real statutes whose counts once differed between the console (30
+    anomalies, 887 clause pairs) and the report (21, 910): the console summary, the Markdown
+    artifact the run published, and the folder with its tables and report."""
+    raw, out = tmp_path_factory.mktemp("corpus-raw"), tmp_path_factory.mktemp("corpus-out")
+    for name, source in CORPUS_RUN.items():
+        shutil.copy(corpus_file(source), raw / name)
+    (raw / "manifest.json").write_text(json.dumps({"parallel": CORPUS_PAIRS}), encoding="utf-8")
+    no_models = (tmp_path_factory.mktemp("no-models"),)
+    with prefect_test_harness(server_startup_timeout=120):
+        result = normalize(raw, out, default_settings(out, package_dirs=no_models))
+        artifact = Artifact.get("lexnorm-run-summary")
+    return console(result), artifact.data, out
+
+
+def table_counts(out: Path) -> dict:
+    """The counts, from the Parquet tables alone (pyarrow, no lexnorm code)."""
+    clauses = pq.read_table(out / "clauses.parquet", columns=["doc_id", "anomalies"]).to_pylist()
+    links = pq.read_table(out / "alignments.parquet").to_pylist()
+    per_doc, pairs = defaultdict(Counter), defaultdict(Counter)
+    for c in clauses:
+        per_doc[c["doc_id"]].update(clauses=1, anomalies=len(c["anomalies"] or ()), flagged=bool(c["anomalies"]))
+    for link in links:
+        if link["kind"] != "parallel":
+            continue
+        detail, pair = json.loads(link["detail"]), pairs[(link["left_doc"], link["right_doc"])]
+        if detail["level"] != "clause":
+            pair["paragraphs"] += 1
+        elif link["left_clause"] is None or link["right_clause"] is None:
+            pair["unmatched"] += 1
+        else:
+            pair.update(pairs=1, low=bool(detail.get("low_confidence")))
+    return {
+        "per_doc": {d: (n["clauses"], n["anomalies"]) for d, n in per_doc.items()},
+        "totals": (sum(n["clauses"] for n in per_doc.values()), sum(n["anomalies"] for n in per_doc.values()),
+                   sum(n["flagged"] for n in per_doc.values())),
+        "kinds": Counter(link["kind"] for link in links),
+        "pairs": {k: (n["pairs"], n["low"], n["unmatched"], n["paragraphs"]) for k, n in pairs.items()},
+    }  # fmt: skip
+
+
+def test_console_artifact_report_and_tables_give_the_same_counts(corpus_run):
+    text, artifact, out = corpus_run
+    truth = table_counts(out)
+    assert truth["totals"][1] != truth["totals"][2]  # some clause has two anomalies: the counts differ ...
+    assert any(unmatched for _, _, unmatched, _ in truth["pairs"].values())  # ... and some clause is unmatched
+    assert truth["kinds"]["parallel"] > sum(pairs for pairs, *_ in truth["pairs"].values())
+    documents = pq.read_table(out / "documents.parquet", columns=["doc_id", "status"]).to_pylist()
+    assert [d["status"] for d in documents] == ["ok"] * len(CORPUS_RUN)
+
+    for summary in (text, artifact):  # the console and the Markdown artifact say the same
+        (headline,) = HEADLINE.findall(summary)
+        assert tuple(map(int, headline)) == (len(CORPUS_RUN), 0, *truth["totals"])
+        (kinds,) = LINKS.findall(summary)
+        assert tuple(map(int, kinds)) == tuple(truth["kinds"][k] for k in ("translation", "parallel", "topic"))
+        pairs = {(left, right): tuple(map(int, n)) for left, right, *n in PAIR.findall(summary)}
+        assert pairs == truth["pairs"] and len(pairs) == len(CORPUS_PAIRS)
+    rows = [line.split() for line in text.splitlines()[2 : 2 + len(CORPUS_RUN)]]
+    assert {r[0]: (int(r[4]), int(r[5])) for r in rows} == truth["per_doc"]
+    cells = [line.split(" | ") for line in artifact.splitlines() if line.startswith("| ch_") or line.startswith("| cn_")]
+    assert {c[0][2:]: (int(c[4]), int(c[5])) for c in cells} == truth["per_doc"]
+
+    dom = Dom.parse((out / "report.html").read_text(encoding="utf-8"))  # the report the run wrote
+    stats = {
+        n.attrs["data-stat"]: int(n.find_all("span", cls="value")[0].text().replace(",", ""))
+        for n in dom.by_id["top"].find_all(cls="stat")
+    }
+    assert (stats["clauses"], stats["anomalies"], stats["clauses-with-anomalies"]) == truth["totals"]
+    assert [stats[f"links-{k}"] for k in ("translation", "parallel", "topic")] == [
+        truth["kinds"][k] for k in ("translation", "parallel", "topic")
+    ]
+    overview = {r.attrs["data-doc-id"]: r for r in dom.by_id["documents"].find_all("tr") if "data-doc-id" in r.attrs}
+    assert {d: (int(r.find_all("td")[4].text()), int(r.find_all("td")[5].text())) for d, r in overview.items()} == truth[
+        "per_doc"
+    ]
+    (listed,) = dom.by_id["anomalies"].find_all("p", data_anomalies=str(truth["totals"][1]))
+    assert listed.text().startswith(f"{truth['totals'][1]} anomalies (in {truth['totals'][2]} clauses)")
+    for group in dom.by_id["parallel"].find_all("details", cls="pairs"):
+        pair = (group.attrs["data-left-doc"], group.attrs["data-right-doc"])
+        said = group.find_all("summary")[0].text()
+        (numbers,) = PAIR.findall(f"parallel versions {pair[0]} <-> {pair[1]}: " + said.split(" ", 3)[-1])
+        assert tuple(map(int, numbers[2:])) == truth["pairs"][pair]
+
+
+# ------------------------------------------------------------------ a third status: files skipped (not read)
+
+SKIPPED = {"scan.pdf": "not read: .pdf files are not supported (convert it to text)", "logo.png": "not read: an image"}
+
+
+def skipped_run() -> RunResult:
+    """A run's result built by hand: two documents ok, one rejected, two files skipped."""
+    when = datetime(2025, 1, 1, tzinfo=UTC)
+    skipped = [
+        DocumentReport.of(Document(name, f"raw/{name}", "", 10, None, "skipped", why, "0", when))
+        for name, why in SKIPPED.items()
+    ]
+    docs = [
+        DocumentReport("a", "ok", None, "en", "utf-8", 10, 3, (), (), "new"),
+        DocumentReport("b", "ok", None, "zh", "utf-8", 5, 0, (), (), "new"),
+        DocumentReport("broken", "rejected", "not a text file (binary content)", None, None, 0, 0, (), (), "new"),
+        *skipped,
+    ]
+    return RunResult(docs, {"translation": 0, "parallel": 0, "topic": 0}, {}, {}, {"new": ["a", "b"]}, {}, 1.0, "r")
+
+
+def test_console_and_artifact_count_and_list_skipped_files_with_their_reason():
+    result = skipped_run()
+    headline = "2 document(s) ok, 1 rejected, 2 skipped, 15 clauses, 3 anomalies in 1.0 s"  # clauses with them: unknown
+    text = console(result)
+    assert headline in text
+    assert [d.doc_id for d in result.skipped] == list(SKIPPED) and [d.doc_id for d in result.rejected] == ["broken"]
+    rows = {line.split()[0]: line for line in text.splitlines()[2:7]}
+    for name, why in SKIPPED.items():
+        assert rows[name].split()[1] == "skipped" and rows[name].endswith(why)
+    page = markdown(result)
+    assert f"**{headline}**" in page
+    assert "## Rejected\n\n- `broken`: not a text file (binary content)\n" in page
+    assert "## Skipped (not read)\n\n" + "\n".join(f"- `{n}`: {why}" for n, why in SKIPPED.items()) + "\n" in page
+    assert [(r["document"], r["status"], r["note"]) for r in document_rows(result)][3:] == [
+        (n, "skipped", why) for n, why in SKIPPED.items()
+    ]
+
+
+def test_report_counts_and_lists_skipped_files_with_their_reason():
+    docs = [doc_row("a"), doc_row("broken", status="rejected", n_clauses=0, error="not a text file (binary content)")]
+    docs += [doc_row(name, status="skipped", n_clauses=0, lang=None, error=why) for name, why in SKIPPED.items()]
+    dom = Dom.parse(render_report(*hand_made(docs, [clause_row("a", "1", text="One.")])))
+    stats = {n.attrs["data-stat"]: n.find_all("span", cls="value")[0].text() for n in dom.by_id["top"].find_all(cls="stat")}
+    assert (stats["documents-ok"], stats["documents-rejected"], stats["documents-skipped"]) == ("1", "1", "2")
+    rows = {r.attrs["data-doc-id"]: r for r in dom.by_id["documents"].find_all("tr") if "data-doc-id" in r.attrs}
+    section = dom.by_id["skipped"]
+    assert squash(section.find_all("h2")[0].text()) == "Skipped files (not read)"
+    assert dom.by_id["contents"].find_all("a", href="#skipped") and dom.by_id["contents"].find_all("a", href="#rejected")
+    for name, why in SKIPPED.items():
+        assert rows[name].attrs["data-status"] == "skipped" and squash(rows[name].find_all("td")[6].text()) == why
+        entry = dom.by_id[doc_anchor(name)]  # the overview's link leads to the file and its reason
+        assert entry in section.iter() and why in entry.text() and f"raw/{name}" in entry.text()
+    assert "broken" not in section.text() and "broken" in dom.by_id["rejected"].text()
+    assert not [n for n in dom.find_all("details", cls="doc") if n.attrs["data-doc-id"] in SKIPPED]
