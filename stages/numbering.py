@@ -84,33 +84,69 @@ class Label:
 # --------------------------------------------------------------------------- numerals
 
 
-# A unit that follows no digit reads as one of it: Japanese and classical 百十八 (118),
-# 千三百二十六 (1326); cn2an only knows the modern 一百一十八.
-_BARE_UNIT = re.compile(r"(?<![一二两三四五六七八九])([十百千])")
+_HAN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_HAN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_HAN_BIG = {"万": 10_000, "亿": 100_000_000, "億": 100_000_000}
 
 
 @lru_cache(maxsize=4096)
 def han_to_int(s: str) -> int | None:
-    """Chinese or Japanese numeral (一, 十二, 一千二百五十九, 两, 〇, 二〇二五, 百十八) or
-    digits to int; None when `s` is not a valid numeral (十十, 万).
+    """Chinese or Japanese numeral (一, 十二, 一千二百五十九, 两, 〇, 二〇二五, 百五, 千三百二十六)
+    or digits to int; None when `s` is not a numeral (十十, 万, 二十〇).
 
-    cn2an reads the modern forms; the forms it refuses (a leading 百 or 千 without 一, as
-    in Japanese statutes) are retried with the implicit 一 written out. Whatever cn2an
-    still refuses, with whichever exception, is not a numeral: callers treat it as text.
+    Modern Chinese forms are cn2an's. A numeral that begins with a bare 百 or 千 is
+    Japanese or classical (Chinese writes 一百): cn2an refuses most of them and misreads
+    others (千三百五 as 1350), so those, and whatever cn2an refuses, are read by the
+    positional grammar of `_positional`. Whatever neither reads is no numeral.
     """
     if not s:
         return None
     if s.isdecimal():
         return int(s)
-    for form in (s, _BARE_UNIT.sub(r"一\1", s)):
+    if s[0] not in "百千":
         try:
-            value = cn2an.cn2an(form, "smart")
+            value = cn2an.cn2an(s, "smart")
         except Exception:  # cn2an raises KeyError, ValueError, ... on forms it cannot read
-            continue
-        if isinstance(value, (int, float)) and value == int(value) and value >= 0:
+            return _positional(s)
+        if isinstance(value, (int, float)) and value >= 0 and value == int(value):
             return int(value)
         return None
-    return None
+    return _positional(s)
+
+
+def _positional(s: str) -> int | None:
+    """The numeral grammar of Japanese statutes: a digit before 十, 百 or 千 is optional
+    (百十八 = 118), units fall strictly within each 万/亿 group, a zero is written only
+    before a following digit (一百零五) and may be left out (百五 = 105). None otherwise."""
+    total, group, digit, last_unit, last_big, zero = 0, 0, None, 10_000, None, False
+    for ch in s:
+        if ch in _HAN_DIGIT:
+            if digit is not None or (zero and _HAN_DIGIT[ch] == 0):
+                return None  # two digits in a row: not positional
+            if _HAN_DIGIT[ch] == 0:
+                zero = True
+                continue
+            digit = _HAN_DIGIT[ch]
+        elif ch in _HAN_UNIT:
+            unit = _HAN_UNIT[ch]
+            if unit >= last_unit or zero:
+                return None
+            group += (1 if digit is None else digit) * unit
+            digit, last_unit = None, unit
+        elif ch in _HAN_BIG:
+            big = _HAN_BIG[ch]
+            group += digit or 0
+            if group == 0 or zero or (last_big is not None and big >= last_big):
+                return None
+            total += group * big
+            group, digit, last_unit, last_big = 0, None, 10_000, big
+        else:
+            return None
+        zero = zero and digit is None
+    if zero:
+        return None  # a trailing zero (二十〇)
+    value = total + group + (digit or 0)
+    return value if (value or s in "〇零") else None
 
 
 @lru_cache(maxsize=1024)
