@@ -131,8 +131,10 @@ class TranslationCache:
         found: dict[str, tuple[str, int, float]] = {}
         with self._lock:
             db = self._connection()
+            if db is None:
+                return found
             try:
-                for i in range(0, len(sources) if db else 0, 500):
+                for i in range(0, len(sources), 500):
                     chunk = sources[i : i + 500]
                     marks = ",".join("?" * len(chunk))
                     rows = db.execute(
@@ -169,10 +171,6 @@ class TranslationCache:
             except sqlite3.Error as exc:
                 self._failed(exc)
                 return 0
-
-    @property
-    def usable(self) -> bool:
-        return self._db is not None
 
     # -- opening, failing, repairing
 
