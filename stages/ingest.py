@@ -233,12 +233,15 @@ def _encoding(data: bytes) -> str:
     if western is not None and "cp1252" in guess.could_be_from_charset:
         return "cp1252"  # the same text either way
     evidence = sum(1 for byte in data if byte > 0x7F)
-    if name in _LATIN_SINGLE_BYTE and western is not None and _more_coherent(data, guess):
-        return name  # Polish in cp1250, Turkish in cp1254: a language reads better in the guess
-    if evidence >= MIN_EVIDENCE_BYTES and name not in _LATIN_SINGLE_BYTE:
+    latin = name in _LATIN_SINGLE_BYTE
+    if evidence >= MIN_EVIDENCE_BYTES and not latin:
         return name
-    if western is not None and (evidence >= MIN_EVIDENCE_BYTES or _plausible_western(western)):
-        return "cp1252"
+    if western is None:
+        choice = name if latin else None
+    else:  # Polish in cp1250, Turkish in cp1254: a language reads better in the guess
+        choice = name if latin and _more_coherent(data, guess) else "cp1252"
+    if choice and (evidence >= MIN_EVIDENCE_BYTES or _plausible_western(data.decode(choice, "replace"))):
+        return choice
     raise DecodeError(
         f"not UTF-8, and its {evidence} non-ASCII byte(s) are too few to tell which encoding it is in "
         f"(it could be {guess.encoding}, or cp1252, or another); re-save it as UTF-8"
