@@ -150,9 +150,10 @@ def damage_truncate(store):
 
 
 def damage_bitflip(store):
+    """One bit flipped in the first deflate block's header: `zlib.error` on reading."""
     victim = sorted((store / "documents").glob("*.json.gz"))[-1]
     data = bytearray(victim.read_bytes())
-    data[len(data) // 2] ^= 0x10
+    data[11] ^= 0x10
     victim.write_bytes(bytes(data))
 
 
@@ -162,8 +163,8 @@ def damage_manifest(store):
 
 def damage_manifest_entries(store):
     manifest = json.loads((store / "manifest.json").read_text())
-    for entry in manifest["documents"].values():
-        entry["key"], entry["report"] = 7, ["wrong"]
+    for doc_id in manifest["documents"]:
+        manifest["documents"][doc_id] = "not a mapping"
     (store / "manifest.json").write_text(json.dumps(manifest))
 
 
