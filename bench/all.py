@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+import long_lines
 import parse_throughput
 import rerun
 import scale
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name, module, options in (
         ("parsing", parse_throughput, []),
+        ("parsing one long line", long_lines, []),
         ("segmentation", segmentation, []),
         ("translation", translation, []),
         ("unchanged re-run of the seeds", rerun, []),

@@ -268,9 +268,13 @@ def normalize(
     with tables.output_lock(out_dir):
         tables.clean_stale_temps(out_dir)
         paths = ingest.discover(raw_dir)
-        manifest = ingest.read_manifest(raw_dir)
         with _timed(seconds, "plan"):
-            planned, removed = plan_task(paths, raw_dir, out_dir, _fingerprint(settings)).value
+            plan = plan_task(paths, raw_dir, out_dir, _fingerprint(settings)).value
+        planned, removed = plan.planned, plan.removed
+        parallel = ingest.parallel_manifest(raw_dir, [p.doc_id for p in planned if p.cached is None])
+        manifest = list(parallel.pairs)
+        for warning in (*plan.warnings, *parallel.warnings):  # a damaged store, a bad manifest: the run goes on
+            logger.warning("%s", warning)
         changes = {state: [p.doc_id for p in planned if p.state == state] for state in ("new", "changed", "unchanged")}
         changes["removed"] = removed
         logger.info(

@@ -117,10 +117,9 @@ def numbers(text: str) -> Counter:
             continue
         found[int(value) if value.is_integer() else value] += 1
     for m in _HAN_NUMBER.finditer(text):
-        try:
-            found[han_to_int(m.group(1) or m.group(2))] += 1
-        except ValueError:  # a lone 万 or 亿 is a unit, not a number
-            continue
+        value = han_to_int(m.group(1) or m.group(2))
+        if value is not None:  # a lone 万 or 亿 is a unit, 十十 no number at all
+            found[value] += 1
     for m in _SCALED.finditer(text):  # 1.2 million, 120万: the scaled value, not the digits
         digits = float(m.group(1))
         found[int(digits) if digits.is_integer() else digits] -= 1

@@ -15,10 +15,14 @@ The parser is the label grammar of `stages.numbering` plus a stack of open level
    only when they are exactly the number expected next (R1).
 4. Spans run from one clause start to the next, so every character of the document
    belongs to exactly one clause. Text, headings (R8) and anomalies are read off the spans.
+
+Every step is linear in the text and nothing recurses with the document: one line can be
+a whole document, and a list can restart ten thousand times.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -29,14 +33,18 @@ from stages.numbering import (
     Label,
     clean_heading,
     format_item_token,
+    WHITESPACE,
     indent_width,
     is_heading_like,
+    is_heading_like_at,
     scan_line,
+    words_end,
 )
 from stages.records import Clause, Document
 
 PREAMBLE_ID = "preamble"
 _DYNAMIC_RANK = 100  # numbers, items and bullets nest freely below divisions
+_SAME_STYLE_DEPTH = 3  # lists of one style nest at most this deep (a restart beyond it is a sibling list)
 _CONTENTS_TITLE = re.compile(r"^\s*(?:table\s+of\s+contents|contents|目\s*录)\s*$", re.IGNORECASE)
 _HELD_BY = {"chapter": "book", "part": "book", "section": "chapter"}
 _JOIN_DECIMAL_STYLES = ("1、", "一、")  # R2: a restarted N、 list gives 5.1, not 5(1)
@@ -61,10 +69,12 @@ class _Node:
     inferred: bool = False
     anomalies: list[str] = field(default_factory=list)
     last_child: dict[str, int] = field(default_factory=dict)  # child style -> last value
+    has_children: bool = False
+    level: int = 0  # stored, not walked up the parents: the depth is the parent's plus one
 
-    @property
-    def level(self) -> int:
-        return 0 if self.parent is None and self.clause_id == PREAMBLE_ID else (self.parent.level + 1 if self.parent else 1)
+    def __post_init__(self) -> None:
+        if self.clause_id != PREAMBLE_ID:
+            self.level = self.parent.level + 1 if self.parent is not None else 1
 
 
 # ----------------------------------------------------------------------------- scan
@@ -100,7 +110,9 @@ def _rest_of_line(text: str, lab: Label) -> str:
 def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
     """Remove a table of contents: a run of heading-only label lines, before the body text,
     whose labels all come again later (PIPL's English "Contents" block)."""
-    heads = [i for i, lab in enumerate(labels) if not lab.mid_line and lab.kind in ("division", "decimal", "number")]
+    heads = [
+        i for i, lab in enumerate(labels) if not lab.mid_line and not lab.long and lab.kind in ("division", "decimal", "number")
+    ]
     body_at = next(
         (i for i in heads if (rest := _rest_of_line(text, labels[i]).strip()) and not _toc_entry_text(rest)), len(labels)
     )
@@ -128,8 +140,19 @@ def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
 
 
 def _toc_entry_text(rest: str) -> bool:
-    rest = re.sub(r"[.·…\s]*\d+\s*$", "", rest)  # dotted leaders and page numbers
-    return is_heading_like(rest) or not rest.strip()
+    return is_heading_like(_without_page_number(rest)) or not rest.strip()
+
+
+def _without_page_number(rest: str) -> str:
+    """`rest` without a trailing page number and the dot leader before it (`Term ..... 4`).
+    str.rstrip, not a regex ending in `[.…]*\\d+$`, which is quadratic in a long run of dots."""
+    number = rest.rstrip(WHITESPACE)
+    digits_at = len(number)
+    while digits_at and number[digits_at - 1].isdecimal():
+        digits_at -= 1
+    if digits_at == len(number):
+        return rest
+    return number[:digits_at].rstrip(".·…" + WHITESPACE)
 
 
 def _is_toc(text: str, labels: list[Label], run: list[int]) -> bool:
@@ -137,8 +160,16 @@ def _is_toc(text: str, labels: list[Label], run: list[int]) -> bool:
         return False
     if len(run) >= 3:
         return True
-    before = text[: labels[run[0]].line_start].rstrip().rsplit("\n", 1)[-1]
-    return bool(_CONTENTS_TITLE.match(before))
+    return bool(_CONTENTS_TITLE.match(_line_before(text, labels[run[0]].line_start)))
+
+
+def _line_before(text: str, pos: int) -> str:
+    """The last non-blank line before `pos`, found backwards from it without copying the
+    text before it."""
+    end = pos
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return text[text.rfind("\n", 0, end) + 1 : end]
 
 
 def body_start(labels: list[Label]) -> int:
@@ -162,11 +193,13 @@ def body_start(labels: list[Label]) -> int:
         if length > best_len or (length == best_len and run_start is not None and best_start is not None and run_start < best_start):
             best_len, best_start = length, run_start
     if best_start is not None:
-        first_decimal = next((i for i, lab in enumerate(labels) if lab.kind == "decimal" and not lab.mid_line), None)
+        first_decimal = next(
+            (i for i, lab in enumerate(labels) if lab.kind == "decimal" and not lab.mid_line and not lab.long), None
+        )
         if first_decimal is not None and first_decimal < best_start and labels[first_decimal].path[0] == 1:
             return first_decimal
         return best_start
-    return next((i for i, lab in enumerate(labels) if not lab.mid_line and not lab.bare), len(labels))
+    return next((i for i, lab in enumerate(labels) if not lab.mid_line and not lab.bare and not lab.long), len(labels))
 
 
 def heading_labels(text: str) -> list[Label]:
@@ -179,6 +212,9 @@ def heading_labels(text: str) -> list[Label]:
     for line in lines:
         offsets.append(pos)
         pos += len(line) + 1
+    next_filled: list[int | None] = [None] * len(lines)  # index of the next non-blank line
+    for n in range(len(lines) - 2, -1, -1):
+        next_filled[n] = n + 1 if lines[n + 1].strip() else next_filled[n + 1]
     for n, line in enumerate(lines):
         s = line.strip()
         if not s or indent_width(line) > 0 or s[-1] in ".。:：;；,，" or len(s.split()) > 8:
@@ -186,8 +222,7 @@ def heading_labels(text: str) -> list[Label]:
         if not is_heading_like(s, max_words=8):
             continue
         prev_blank = n == 0 or not lines[n - 1].strip()
-        nxt = next((x for x in lines[n + 1 :] if x.strip()), None)
-        if not prev_blank or nxt is None:
+        if not prev_blank or next_filled[n] is None:
             continue
         start = offsets[n] + (len(line) - len(line.lstrip()))
         out.append(
@@ -213,6 +248,7 @@ class _Outline:
         self.has_books = any(lab.kind == "division" and lab.style == "book" for lab in labels)
         self.top_last: dict[str, int] = {}  # last value per style at the top level
         self.article_last: int | None = None  # articles are numbered through the whole law
+        self.words_until: dict[int, int] = {}  # line end -> where its words end (is_heading_like_at)
 
     # -- helpers
     def _ids(self, wanted: str, node: _Node) -> str:
@@ -240,6 +276,8 @@ class _Outline:
             self._last(node.parent)[node.style] = node.value
             if node.style == "article":
                 self.article_last = node.value
+        if node.parent is not None:
+            node.parent.has_children = True
         self.stack.append(node)
         self.nodes.append(node)
         return node
@@ -247,8 +285,10 @@ class _Outline:
     def _node(self, lab: Label, parent: _Node | None, **kw) -> _Node:
         start = lab.start
         if lab.mid_line:
-            before = self.text[lab.line_start : lab.start].rstrip()
-            if before and before[-1] not in ".;!?。；":
+            before = lab.start  # the last non-space character before the label, found backwards
+            while before > lab.line_start and self.text[before - 1].isspace():
+                before -= 1
+            if before > lab.line_start and self.text[before - 1] not in ".;!?。；":
                 start = lab.line_start  # "Special tips for 9.4 Minor users": the line is the clause's
             if self.nodes:
                 start = max(start, self.nodes[-1].label.end if self.nodes[-1].label else self.nodes[-1].start)
@@ -269,7 +309,10 @@ class _Outline:
         return pool[-1]
 
     def _heading_line(self, lab: Label) -> bool:
-        return is_heading_like(self.text[lab.body_start : lab.line_end])
+        until = self.words_until.get(lab.line_end)
+        if until is None:
+            until = self.words_until[lab.line_end] = lab.line_start + words_end(self.text[lab.line_start : lab.line_end])
+        return is_heading_like_at(self.text, lab.body_start, lab.line_end, until)
 
     # -- placement
     def place(self, i: int) -> None:
@@ -292,9 +335,7 @@ class _Outline:
         rank = DIVISION_RANK[division]
         if division == "exhibit":
             open_exhibit = next((n for n in self.stack if n.division == "exhibit"), None)
-            if open_exhibit and open_exhibit.label and open_exhibit.label.token == lab.token and not any(
-                n.parent is open_exhibit for n in self.nodes
-            ):
+            if open_exhibit and open_exhibit.label and open_exhibit.label.token == lab.token and not open_exhibit.has_children:
                 return  # the same exhibit's heading repeated on its next page
         while self.stack and self.stack[-1].rank >= rank:
             self.stack.pop()
@@ -344,7 +385,7 @@ class _Outline:
         if parent is not None:
             last = parent.last_child.get("N.N")
             expected = (last is None and path[-1] == 1) or (last is not None and last + 1 == path[-1])
-        if lab.mid_line and not expected:
+        if (lab.mid_line or lab.long) and not expected:
             return
         anomaly = None
         if parent is None:
@@ -392,10 +433,11 @@ class _Outline:
         if sibling is not None:
             parent = sibling.parent
             self._pop_to(parent)
-        elif lab.mid_line or (lab.bare and not (value == 1 and not self.nodes)):
-            return  # a number inside a line, or a bare number, counts only where expected
+        elif lab.mid_line or lab.long or (lab.bare and not (value == 1 and not self.nodes)):
+            return  # a number inside a line, a bare number, a year-like number count only where expected
         elif value == 1:
-            parent = self.stack[-1] if self.stack else None  # a list (re)starts under the current clause
+            parent = self._restart_parent(lab)
+            self._pop_to(parent)
         else:
             same = [n for n in self.stack if n.style == lab.style]
             parent = same[-1].parent if same else (self.stack[-1] if self.stack else None)
@@ -406,6 +448,19 @@ class _Outline:
         if lab.mid_line:
             node.anomalies.append(f"mid_line_label: {lab.text.strip()} stands inside a line")
         self._push(node, self._sequence_id(node, lab))
+
+    def _restart_parent(self, lab: Label) -> _Node | None:
+        """Where a list that (re)starts at 1 goes. Under the current clause as a sublist
+        (R2, R3: `5、` then `1、` gives 5.1, an indented or full-width `１．` under `1.`) —
+        but a label never nests under an open sibling printed the same way at the same
+        indentation (`(a)` after `(a)`), nor deeper than three lists of its own style:
+        there it starts a new list beside the innermost of its style. So repeated list
+        starts are siblings, ids `(a)#2`, and the depth of the tree does not grow with
+        the document (`(a) (b) (a) (b) ...` does not nest forever)."""
+        same = [n for n in self.stack if n.style == lab.style]
+        if same and (_same_label(same[-1], lab) or len(same) >= _SAME_STYLE_DEPTH):
+            return same[-1].parent
+        return self.stack[-1] if self.stack else None
 
     def _sequence_id(self, node: _Node, lab: Label) -> str:
         parent = node.parent
@@ -464,6 +519,11 @@ class _Outline:
         self._push(node, f"{parent.clause_id if parent else ''}[{k}]")
 
 
+def _same_label(node: _Node, lab: Label) -> bool:
+    """`lab` repeats `node`'s label: printed the same, and not indented deeper."""
+    return node.label is not None and node.label.text.strip() == lab.text.strip() and lab.indent <= node.indent
+
+
 # ----------------------------------------------------------------------------- read
 
 
@@ -511,10 +571,12 @@ def _cjk_tight(s: str) -> str:
 
 def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     """Parse `text` into clauses (document order) and document-level warnings."""
-    labels = _resolve_sections(scan_labels(text))
+    scanned = scan_labels(text)
+    invalid = [lab for lab in scanned if lab.kind == "invalid"]
+    labels = _resolve_sections([lab for lab in scanned if lab.kind != "invalid"])
     labels = drop_table_of_contents(text, labels)
     warnings: list[str] = []
-    numbered = [lab for lab in labels if lab.kind != "bullet" and not lab.mid_line]
+    numbered = [lab for lab in labels if lab.kind != "bullet" and not lab.mid_line and not lab.long]
     if not numbered and labels:
         labels = sorted(heading_labels(text) + labels, key=lambda lab: lab.start)
     start_at = body_start(labels)
@@ -533,6 +595,7 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
         nodes.insert(0, preamble)
     else:
         nodes[0].start = 0  # leading blank lines belong to the first clause
+    _mark_invalid_labels(nodes, invalid)
     parents_with_children = {id(n.parent) for n in nodes if n.parent is not None}
     texts: dict[str, str] = {}
     for seq, node in enumerate(nodes):
@@ -561,6 +624,15 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
             )
         )
     return clauses, warnings
+
+
+def _mark_invalid_labels(nodes: list[_Node], invalid: list[Label]) -> None:
+    """A label whose numeral is not a numeral (`第十十条`) is text of the clause it stands
+    in; that clause says so."""
+    starts = [n.start for n in nodes]
+    for lab in invalid:
+        node = nodes[max(bisect.bisect_right(starts, lab.start) - 1, 0)]
+        node.anomalies.append(f"bad_number: {lab.text.strip()} is not a valid numeral")
 
 
 def parse_document(doc: Document) -> Document:

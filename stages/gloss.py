@@ -70,7 +70,8 @@ def _render_protected(token: str) -> str:
         return f'"{gloss_sentence(token[1:-1])}"'
     m = re.fullmatch(r"(本\w{1,3})?第\s*([\d.]+|[零〇一二两三四五六七八九十百千万]+)\s*([条款项章节编目])", t)
     if m:
-        number = m.group(2) if m.group(2)[0].isdigit() else str(han_to_int(m.group(2)))
+        value = m.group(2) if m.group(2)[0].isdigit() else han_to_int(m.group(2))
+        number = m.group(2) if value is None else str(value)  # not a numeral (第十十条): as printed
         prefix = f"{gloss_sentence(m.group(1))} " if m.group(1) else ""
         return f"{prefix}{_UNIT_WORD[m.group(3)]} {number}"
     m = re.fullmatch(r"(\d{4})\s*年(?:\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?)?", t)

@@ -8,6 +8,12 @@ the installed models' fingerprints). `manifest.json` beside them records what th
 saw, so a run can tell which documents are new, changed, unchanged and removed.
 Rejections caused by the file's content are stored too (the same bad bytes give the same
 error); rejections that may pass on a retry (permissions, I/O) are not.
+
+Planning never stops a run: every input entry gets a row (a document to read, a stored
+result, or a row decided here: a file lexnorm does not read is `skipped`, a duplicate name,
+a link loop or a FIFO is `rejected`), whatever goes wrong with one entry costs only that
+entry, and a damaged store (a truncated or altered result, a manifest of the wrong shape)
+is discarded, recomputed and reported once per run.
 """
 
 from __future__ import annotations
@@ -16,18 +22,21 @@ import gzip
 import hashlib
 import json
 import os
-from dataclasses import dataclass, fields
+import zlib
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from lexnorm import PIPELINE_VERSION
-from stages.ingest import doc_id_for, refusal, rejected_document
+from stages.ingest import doc_id_for, open_regular, printable, reads, refusal, rejected_document, skipped_document
 from stages.records import Clause, Document
+from stages.summary import DocumentReport
 
 CACHE_DIR = ".lexnorm-cache"
 State = Literal["new", "changed", "unchanged"]
 _TUPLE_FIELDS = {f.name for f in fields(Clause) if "tuple" in str(f.type)} | {"warnings"}
+_ENTRY_STRINGS = ("sha256", "key", "source", "source_path")  # a manifest entry's string fields
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,18 @@ class Planned:
     sha256: str  # "" when the file could not be read safely
     key: str
     state: State
-    cached: Document | None = None  # the document itself when planning decided it (a refused duplicate)
+    cached: Document | None = None  # the row itself when planning decided it (skipped, or refused)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run will do: each input entry in doc_id order (the tables' order), the doc_ids
+    of the last run that are gone, and what was found wrong with the results store (one
+    message at most: the flow logs it)."""
+
+    planned: list[Planned]
+    removed: list[str]
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_fingerprint(*parts: object) -> str:
@@ -75,6 +95,21 @@ class ResultStore:
     def __init__(self, out_dir: Path) -> None:
         self.root = Path(out_dir) / CACHE_DIR / "documents"
         self.manifest_path = Path(out_dir) / CACHE_DIR / "manifest.json"
+        self.damaged: list[str] = []  # what was found damaged and discarded, in words
+
+    def damage_report(self) -> list[str]:
+        """One warning for everything found damaged so far, or none."""
+        if not self.damaged:
+            return []
+        found = "; ".join(self.damaged[:5]) + (f"; and {len(self.damaged) - 5} more" if len(self.damaged) > 5 else "")
+        return [
+            f"the results store {self.root.parent} was damaged ({found}): the damaged parts were discarded "
+            "and their documents are processed again"
+        ]
+
+    def _discard(self, path: Path, exc: BaseException) -> None:
+        self.damaged.append(f"{path.name}: {type(exc).__name__}: {exc}"[:200])
+        path.unlink(missing_ok=True)
 
     @staticmethod
     def key(doc_id: str, sha256: str, fingerprint: str) -> str:
@@ -84,10 +119,35 @@ class ResultStore:
         return self.root / f"{key}.json.gz"
 
     def load(self, key: str) -> Document | None:
+        """The stored result, or None when there is none or it cannot be used (written by
+        another version, or damaged: truncated, altered; a damaged one is discarded):
+        the document is then processed again."""
+        path = self._path(key)
         try:
-            return _decode(self._path(key).read_bytes())
-        except (OSError, ValueError, TypeError, KeyError):
-            return None  # missing or unreadable (e.g. written by another version): process again
+            data = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            return _decode(data)
+        except Exception as exc:  # EOFError, zlib.error, wrong types...: whatever the bytes are, not a result
+            self._discard(path, exc)
+            return None
+
+    def intact(self, key: str) -> bool:
+        """Whether a stored result is there and its compressed bytes are whole (the gzip
+        CRC and length check out, read in blocks: memory stays flat); a damaged one is
+        discarded. Cheaper than `load`: nothing is parsed."""
+        path = self._path(key)
+        try:
+            with gzip.open(path, "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
+            return True
+        except FileNotFoundError:
+            return False
+        except (OSError, EOFError, zlib.error) as exc:
+            self._discard(path, exc)
+            return False
 
     def save(self, key: str, doc: Document) -> None:
         if not doc.ok and not doc.sha256:
@@ -106,20 +166,34 @@ class ResultStore:
         return self._path(key).is_file()
 
     def _manifest(self) -> dict:
+        """The last run's manifest, or {} when there is none or it has not the shape this
+        version writes (then it is discarded: stored results are still found by key)."""
         try:
-            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            return manifest if isinstance(manifest, dict) else {}
-        except (OSError, ValueError):
+            manifest = json.loads(self.manifest_path.read_bytes())
+        except FileNotFoundError:
             return {}
+        except (OSError, ValueError, RecursionError) as exc:
+            self._discard(self.manifest_path, exc)
+            return {}
+        documents = manifest.get("documents", {}) if isinstance(manifest, dict) else None
+        fine = (
+            isinstance(documents, dict) and isinstance(manifest.get("run", {}), dict)
+            and all(isinstance(e, dict) and all(isinstance(e.get(k, ""), str) for k in _ENTRY_STRINGS)
+                    and isinstance(e.get("report") or {}, dict) for e in documents.values())
+        )  # fmt: skip
+        if not fine:
+            self._discard(self.manifest_path, ValueError("not the shape lexnorm writes"))
+            return {}
+        return manifest
 
     def record_run(self, planned: list[Planned], reports: dict[str, dict] | None = None, run: dict | None = None) -> None:
         """Write the manifest of this run (per document: its key, source and summary
         report; the run's own record) and drop stored results no longer referenced."""
         reports = reports or {}
         entries = {
-            p.doc_id: {"sha256": p.sha256, "key": p.key, "source": p.path.name, "source_path": str(p.path),
-                       "report": reports.get(p.doc_id)}
-            for p in planned if p.sha256 and p.key
+            p.doc_id: {"sha256": p.sha256, "key": p.key, "source": printable(p.path.name),
+                       "source_path": printable(str(p.path)), "report": reports.get(p.doc_id)}
+            for p in planned if p.key
         }  # fmt: skip
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.manifest_path.with_name(f".manifest.json.{os.getpid()}.tmp")
@@ -134,12 +208,13 @@ class ResultStore:
 
 
 def file_sha256(path: Path, raw_dir: Path) -> str:
-    """SHA-256 of an input file's bytes, or "" when it is refused or cannot be read."""
+    """SHA-256 of an input file's bytes, or "" when it is refused or cannot be read (a FIFO
+    or a device is never opened for reading: see `ingest.open_regular`)."""
     if refusal(path, raw_dir):
         return ""
     try:
         digest = hashlib.sha256()
-        with open(path, "rb") as fh:
+        with os.fdopen(open_regular(path), "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
         return digest.hexdigest()
@@ -150,35 +225,88 @@ def file_sha256(path: Path, raw_dir: Path) -> str:
 def _stored_from(store: ResultStore, key: str, path: Path) -> bool:
     """Whether the stored result under `key` is readable and was made from `path`."""
     doc = store.load(key)
-    return doc is not None and doc.source_path == str(path)
+    return doc is not None and doc.source_path == printable(str(path))
 
 
-def plan(paths: list[Path], raw_dir: Path, store: ResultStore, fingerprint: str) -> tuple[list[Planned], list[str]]:
-    """What to do with each input file, and the doc_ids of the last run that are gone."""
+def _claim(name: str, taken: dict[str, str]) -> str:
+    """An id for the entry called `name` (its whole file name), unique without case (`UP` and
+    `up` would be one file on a case-insensitive file system, and one anchor in the report):
+    the name itself, or `name~2`, `name~3`... when a document already has it."""
+    doc_id, n = name, 1
+    while doc_id.casefold() in taken:
+        n += 1
+        doc_id = f"{name}~{n}"
+    taken[doc_id.casefold()] = name
+    return doc_id
+
+
+def _decided(path: Path, doc: Document, previous: dict, fingerprint: str) -> Planned:
+    """A row decided in planning (skipped, refused): unchanged when the last run recorded
+    the same row for the same file, so a folder holding a .pdf can still be left as it is."""
+    key = ResultStore.key(doc.doc_id, "", run_fingerprint(fingerprint, doc.status, doc.error))
+    before = previous.get(doc.doc_id) or {}
+    same = before.get("key") == key and before.get("source_path") == doc.source_path
+    state: State = "unchanged" if same else ("changed" if before else "new")
+    return Planned(path, doc.doc_id, "", key, state, doc)
+
+
+def _plan_read(path: Path, raw_dir: Path, store: ResultStore, fingerprint: str, previous: dict) -> Planned:
+    doc_id = doc_id_for(path)
+    refused = refusal(path, raw_dir)
+    if refused and not refused.startswith("cannot read"):  # a loop, a FIFO, a link out: the same next time
+        return _decided(path, rejected_document(path, refused), previous, fingerprint)
+    sha = file_sha256(path, raw_dir)
+    key = store.key(doc_id, sha, fingerprint)
+    before = previous.get(doc_id) or {}
+    # Unchanged: the same key (name, bytes, fingerprint) from the same path, stored whole.
+    # The result itself is loaded only when its turn to be written comes (memory stays flat).
+    same = bool(sha) and store.intact(key) and (
+        (before.get("key") == key and before.get("source_path") == printable(str(path)))
+        or _stored_from(store, key, path)  # stored by a run that did not finish, say
+    )
+    state: State = "unchanged" if same else ("changed" if before else "new")
+    return Planned(path, doc_id, sha, key, state)
+
+
+def plan(paths: list[Path], raw_dir: Path, store: ResultStore, fingerprint: str) -> Plan:
+    """What to do with each entry of the input folder (`ingest.discover`), the doc_ids of
+    the last run that are gone, and a warning if the store was found damaged. Files that
+    are read claim their ids first (in name order); a second file with the same id (ignoring
+    case: `UP.TXT`, `up.md`) is rejected, and it and the files lexnorm does not read are
+    identified by their whole name. Whatever fails for one entry rejects that entry only."""
     previous = store.previous()
-    planned = []
-    taken: dict[str, Path] = {}
-    for path in sorted(paths, key=lambda p: (doc_id_for(p), p.name)):  # doc_id order: the tables' order
-        doc_id = doc_id_for(path)
-        if doc_id in taken:
-            message = f"another input file has the same name without extension ({taken[doc_id].name}); rename one of them"
-            planned.append(Planned(path, doc_id, "", "", "new", rejected_document(path, message)))
+    planned: list[Planned] = []
+    taken: dict[str, str] = {}  # casefolded id -> the file name that has it
+    readable = sorted((p for p in paths if reads(p)), key=lambda p: (doc_id_for(p).casefold(), doc_id_for(p), p.name))
+    duplicates = []
+    for path in readable:
+        if doc_id_for(path).casefold() in taken:
+            duplicates.append(path)
             continue
-        taken[doc_id] = path
-        sha = file_sha256(path, raw_dir)
-        key = store.key(doc_id, sha, fingerprint)
-        before = previous.get(doc_id) or {}
-        # Unchanged: the same key (name, bytes, fingerprint) from the same path, stored. The
-        # result itself is loaded only when its turn to be written comes (memory stays flat).
-        same = bool(sha) and store.has(key) and (
-            (before.get("key") == key and before.get("source_path") == str(path))
-            or _stored_from(store, key, path)  # stored by a run that did not finish, say
-        )
-        state: State = "unchanged" if same else ("changed" if before else "new")
-        planned.append(Planned(path, doc_id, sha, key, state))
-    current = set(taken)
+        taken[doc_id_for(path).casefold()] = printable(path.name)
+        try:
+            planned.append(_plan_read(path, raw_dir, store, fingerprint, previous))
+        except Exception as exc:  # contained: this entry only
+            planned.append(Planned(path, doc_id_for(path), "", "", "new", rejected_document(path, _failed(exc))))
+    for path in duplicates:
+        first = taken[doc_id_for(path).casefold()]
+        message = f"another input file has the same name without extension, ignoring case ({first}); rename one of them"
+        doc_id = _claim(printable(path.name), taken)
+        planned.append(_decided(path, rejected_document(path, message, doc_id=doc_id), previous, fingerprint))
+    for path in sorted(p for p in paths if not reads(p)):
+        doc_id = _claim(printable(path.name), taken)
+        try:
+            planned.append(_decided(path, skipped_document(path, doc_id), previous, fingerprint))
+        except Exception as exc:
+            planned.append(Planned(path, doc_id, "", "", "new", rejected_document(path, _failed(exc), doc_id=doc_id)))
+    planned.sort(key=lambda p: p.doc_id)
+    current = {p.doc_id for p in planned}
     removed = sorted(doc_id for doc_id in previous if doc_id not in current)
-    return planned, removed
+    return Plan(planned, removed, store.damage_report())
+
+
+def _failed(exc: BaseException) -> str:
+    return f"could not be planned: {type(exc).__name__}: {printable(str(exc))}"
 
 
 def unchanged_run(planned: list[Planned], removed: list[str], store: ResultStore, run: dict) -> dict | None:
@@ -195,4 +323,11 @@ def unchanged_run(planned: list[Planned], removed: list[str], store: ResultStore
     previous = recorded.get("documents", {})
     if any(not (previous.get(p.doc_id) or {}).get("report") for p in planned):
         return None
-    return {**last, "reports": [previous[p.doc_id]["report"] for p in planned]}
+    reports = [previous[p.doc_id]["report"] for p in planned]
+    try:
+        for stored in reports:
+            DocumentReport.from_stored(stored, "unchanged")  # what the flow will make of them
+    except Exception as exc:  # a manifest edited by hand, or by another version: run again
+        store._discard(store.manifest_path, exc)
+        return None
+    return {**last, "reports": reports}

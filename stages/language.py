@@ -3,8 +3,11 @@
 - langdetect is seeded (`DetectorFactory.seed = 0`), so the same text always gives the
   same answer; its profiles load once per process.
 - `zh-cn` / `zh-tw` become `zh` (ISO 639-1).
-- The script decides first: Han text without kana or Hangul is Chinese (langdetect
-  calls short Han text `ko`), Latin text is never zh/ja/ko.
+- The script decides first and constrains the candidates: Han text without kana or Hangul
+  is Chinese (langdetect calls Traditional Chinese and short Han text `ko` or `ja`), text
+  with kana is Japanese, Hangul text is Korean, Latin text is never zh/ja/ko. When
+  langdetect offers nothing the script allows, the script's language stands (its
+  confidence is then unknown); langdetect never overrules the script.
 - Clauses with too few letters to judge (a label, a number) inherit the document's
   language, and so does a clause written in the document's script that is shorter
   than TRUST_LETTERS (langdetect calls "Disclaimer" German) or whose detection still
@@ -76,11 +79,11 @@ def script(text: str) -> str:
     for ch in text:
         if not ch.isalpha():
             continue
-        if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
+        if _is_han(ch):
             counts["han"] += 1
-        elif "\u3040" <= ch <= "\u30ff":
+        elif "\u3040" <= ch <= "\u30ff" or "\u31f0" <= ch <= "\u31ff" or "\uff66" <= ch <= "\uff9d":
             counts["kana"] += 1
-        elif "\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff":
+        elif "\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f":
             counts["hangul"] += 1
         else:
             counts["other"] += 1
@@ -122,8 +125,16 @@ def clause_language(text: str, doc_lang: str | None, doc_script: str | None = No
     return _DEFAULT_FOR_SCRIPT.get(writing, doc_lang)
 
 
+def _is_han(ch: str) -> bool:
+    """A Han ideograph: the unified blocks, their extensions and the compatibility forms."""
+    return (
+        "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+        or "\U00020000" <= ch <= "\U0003134f"
+    )  # fmt: skip
+
+
 def _has_han(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return any(_is_han(ch) for ch in text)
 
 
 def detect_languages(doc: Document) -> Document:
@@ -132,8 +143,8 @@ def detect_languages(doc: Document) -> Document:
         return doc
     sample = doc.text[:DOC_SAMPLE_CHARS]
     writing = script(sample)
-    found = _plausible(detect(sample), writing) or detect(sample)
+    found = _plausible(detect(sample), writing)  # never unfiltered: langdetect calls Traditional Chinese `ko`
     lang, confidence = found[0] if found else (_DEFAULT_FOR_SCRIPT.get(writing), None)
     clauses: tuple[Clause, ...] = tuple(replace(c, lang=clause_language(c.text, lang, writing)) for c in doc.clauses)
-    warnings = doc.warnings if found else doc.warnings + ("language could not be detected",)
+    warnings = doc.warnings if lang else doc.warnings + ("language could not be detected",)
     return replace(doc, lang=lang, lang_confidence=confidence, clauses=clauses, warnings=warnings)

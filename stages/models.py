@@ -6,9 +6,12 @@ packages live where argostranslate looks for them (`ARGOS_PACKAGES_DIR`, else
 `~/.local/share/argos-translate/packages`), so packages installed with `argospm` are
 found too, and lexnorm-installed ones work with argostranslate itself.
 
-`install()` never touches the network and refuses anything that is not a clean package:
-not a zip, members escaping the target folder (absolute paths, `..`, links), more than one
-top-level folder, no or invalid metadata.json, no model or tokenizer. The archive's
+`install()` never touches the network and refuses anything that is not a clean package,
+with a `PackageError` that says why: not a zip, a damaged zip (bad CRC, truncated data,
+unsupported compression or encryption), members with an empty name, escaping the target
+folder (absolute paths, `..`, links) or named twice, more than `MAX_UNPACKED_BYTES` once
+unpacked, more than one top-level folder, no or invalid metadata.json (not a JSON object,
+a required field missing), no model or tokenizer. The archive's
 SHA-256 is recorded next to the package (`lexnorm-install.json`) and is the model
 fingerprint that the translation cache is keyed by.
 """
@@ -22,13 +25,21 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+INSTALL_HINT = "install a model with `lexnorm models install PATH.argosmodel` (see `lexnorm models list`)"
 INSTALL_RECORD = "lexnorm-install.json"
 MAX_UNPACKED_BYTES = 8 * 1024**3  # a zip bomb guard far above any real translation model
+MAX_METADATA_BYTES = 1024**2  # metadata.json is read into memory: a few hundred bytes in practice
 TOKENIZER_FILES = ("sentencepiece.model", "bpe.model")
+# What zipfile raises on a damaged archive when it reads a member: a bad CRC or a bad
+# header (BadZipFile), broken deflate data (zlib.error), data cut short (EOFError), a seek
+# outside the file (OSError), an unknown compression method (NotImplementedError), an
+# encrypted member (RuntimeError).
+DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
 
 
 class PackageError(ValueError):
@@ -129,22 +140,30 @@ def route(source: str, packages: list[ModelPackage], target: str = "en") -> list
     return None
 
 
-def _check_archive(zf: zipfile.ZipFile) -> str:
-    """Validate members; return the single top-level folder name."""
+def _check_archive(zf: zipfile.ZipFile, size: int) -> str:
+    """Validate members (`size`: the archive's bytes); return the single top-level folder name."""
     tops = set()
+    seen: set[PurePosixPath] = set()
     total = 0
     for info in zf.infolist():
         name = info.filename
         path = PurePosixPath(name)
+        if not path.parts:  # "", ".", "./": nothing to write, and no folder to write it in
+            raise PackageError(f"refused: member {name!r} has an empty name")
         if name.startswith("/") or "\\" in name or path.is_absolute() or ".." in path.parts or ":" in path.parts[0]:
             raise PackageError(f"refused: member {name!r} would be written outside the package folder")
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
             raise PackageError(f"refused: member {name!r} is a symbolic link")
-        total += info.file_size
+        if not 0 <= info.header_offset < size:  # bytes cut out of the archive, or a forged directory
+            raise PackageError(f"refused: damaged zip archive, member {name!r} lies outside the file")
+        if path in seen:  # which of the two would be installed depends on the unpacker
+            raise PackageError(f"refused: member {name!r} appears twice in the archive")
+        seen.add(path)
+        total += info.file_size  # zipfile never unpacks more than a member declares
         tops.add(path.parts[0])
     if total > MAX_UNPACKED_BYTES:
-        raise PackageError(f"refused: unpacks to {total / 1e9:.1f} GB")
+        raise PackageError(f"refused: unpacks to {total / 1e9:.1f} GB (at most {MAX_UNPACKED_BYTES / 1e9:.1f} GB)")
     if len(tops) != 1:
         raise PackageError(f"not an Argos package: expected one top-level folder, found {sorted(tops)[:5]}")
     return tops.pop()
@@ -152,14 +171,22 @@ def _check_archive(zf: zipfile.ZipFile) -> str:
 
 def _check_metadata(zf: zipfile.ZipFile, top: str) -> dict:
     try:
-        meta = json.loads(zf.read(f"{top}/metadata.json"))
+        info = zf.getinfo(f"{top}/metadata.json")
     except KeyError:
         raise PackageError(f"not an Argos package: no {top}/metadata.json") from None
+    if info.file_size > MAX_METADATA_BYTES:
+        raise PackageError(f"refused: metadata.json is {info.file_size} bytes (at most {MAX_METADATA_BYTES})")
+    try:
+        meta = json.loads(zf.read(info))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PackageError(f"not an Argos package: metadata.json is not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise PackageError(f"not an Argos package: metadata.json holds a JSON {type(meta).__name__}, not an object")
     missing = [k for k in ("from_code", "to_code", "package_version") if not isinstance(meta.get(k), str) or not meta[k]]
     if missing:
         raise PackageError(f"not an Argos package: metadata.json lacks {', '.join(missing)}")
+    if not isinstance(meta.get("code", ""), str):
+        raise PackageError("not an Argos package: metadata.json's code is not a string")
     names = set(zf.namelist())
     if not any(n.startswith(f"{top}/model/") and n.endswith("model.bin") for n in names):
         raise PackageError("not an Argos package: no CTranslate2 model (model/model.bin)")
@@ -168,23 +195,43 @@ def _check_metadata(zf: zipfile.ZipFile, top: str) -> dict:
     return meta
 
 
+def _installed_sha(folder: Path) -> str | None:
+    """The archive SHA-256 lexnorm recorded for an installed package, if it can be read
+    (a damaged installation is simply replaced)."""
+    try:
+        return json.loads((folder / INSTALL_RECORD).read_text(encoding="utf-8")).get("archive_sha256")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def install(archive: Path, target: Path | None = None) -> ModelPackage:
     """Install an `.argosmodel` archive offline into `target` (default: argostranslate's
     package folder). Re-installing the same archive is a no-op; a different archive with
-    the same folder name replaces the installed one atomically."""
+    the same folder name replaces the installed one atomically. Anything that goes wrong
+    is a `PackageError` (damaged archive, unwritable target): the installed packages are
+    as they were."""
     archive = Path(archive)
     if not archive.is_file():
         raise PackageError(f"no such file: {archive}")
     if not zipfile.is_zipfile(archive):
         raise PackageError(f"not an Argos package: {archive.name} is not a zip archive")
     target = Path(target) if target is not None else packages_dir()
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        return _install(archive, target)
+    except DAMAGED_ZIP as exc:
+        raise PackageError(f"refused: {archive.name} is a damaged zip archive ({type(exc).__name__}: {exc})") from None
+    except OSError as exc:  # a seek outside a truncated archive, or the target cannot be written
+        raise PackageError(f"cannot install {archive.name} into {target}: {exc}") from None
+
+
+def _install(archive: Path, target: Path) -> ModelPackage:
     sha = _sha256(archive)
     with zipfile.ZipFile(archive) as zf:
-        top = _check_archive(zf)
+        top = _check_archive(zf, archive.stat().st_size)
         meta = _check_metadata(zf, top)
+        target.mkdir(parents=True, exist_ok=True)
         final = target / top
-        if (final / INSTALL_RECORD).exists() and _from_folder(final).archive_sha256 == sha:
+        if _installed_sha(final) == sha:
             return _from_folder(final)
         staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=target))
         try:

@@ -15,6 +15,11 @@ Kinds of label:
 - ``item``: list items whose id is parent + ``(label)``: ``(1)``, ``- (1)``, ``(a)``,
   ``(iv)``, ``（一）``, ``①``, ``a)``, ``A.``.
 - ``bullet``: unlabelled bullets ``-``, ``•`` (ids inferred, rules R4/R5).
+- ``invalid``: something in a label's place whose numeral is not a numeral (``第十十条``):
+  never a clause, only an anomaly on the clause it stands in.
+
+Every function here is linear in the length of its line: one line can be a whole
+document (text extracted without line breaks).
 """
 
 from __future__ import annotations
@@ -61,7 +66,7 @@ class Label:
     value: int | None  # ordinal within its style (a=1, iv=4, 一=1); None for bullets
     token: str  # how the value is written in ids: "3", "a", "iv", "A"
     path: tuple[int, ...] | None  # decimal components ("3.1.7" -> (3, 1, 7))
-    text: str  # the label as printed, e.g. "7.5,", "- (1)", "第十二条"
+    text: str  # the label as printed, e.g. "7.5,", "- (1)", "第十二条"; for an `invalid` one, the whole bad label
     start: int  # label span in the document text
     end: int
     body_start: int  # where the clause's words begin after the label
@@ -70,6 +75,7 @@ class Label:
     indent: int  # leading white space width of the line
     mid_line: bool = False  # found inside a line (R1: expected next number only)
     bare: bool = False  # a bare number without a dot ("1 总则"): expected next number only
+    long: bool = False  # a number of four or more digits ("1000.", "2024."): expected next number only
     alt_style: str | None = None  # "(i)" could be a letter or a roman numeral
     alt_value: int | None = None
     alt_token: str | None = None
@@ -78,12 +84,69 @@ class Label:
 # --------------------------------------------------------------------------- numerals
 
 
+_HAN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_HAN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_HAN_BIG = {"万": 10_000, "亿": 100_000_000, "億": 100_000_000}
+
+
 @lru_cache(maxsize=4096)
-def han_to_int(s: str) -> int:
-    """Chinese numeral (一, 十二, 一千二百五十九, 两, 〇) or digits to int."""
-    if s.isdigit():
+def han_to_int(s: str) -> int | None:
+    """Chinese or Japanese numeral (一, 十二, 一千二百五十九, 两, 〇, 二〇二五, 百五, 千三百二十六)
+    or digits to int; None when `s` is not a numeral (十十, 万, 二十〇).
+
+    Modern Chinese forms are cn2an's. A numeral that begins with a bare 百 or 千 is
+    Japanese or classical (Chinese writes 一百): cn2an refuses most of them and misreads
+    others (千三百五 as 1350), so those, and whatever cn2an refuses, are read by the
+    positional grammar of `_positional`. Whatever neither reads is no numeral.
+    """
+    if not s:
+        return None
+    if s.isdecimal():
         return int(s)
-    return int(cn2an.cn2an(s, "smart"))
+    if s[0] not in "百千":
+        try:
+            value = cn2an.cn2an(s, "smart")
+        except Exception:  # cn2an raises KeyError, ValueError, ... on forms it cannot read
+            return _positional(s)
+        if isinstance(value, (int, float)) and value >= 0 and value == int(value):
+            return int(value)
+        return None
+    return _positional(s)
+
+
+def _positional(s: str) -> int | None:
+    """The numeral grammar of Japanese statutes: a digit before 十, 百 or 千 is optional
+    (百十八 = 118), units fall strictly within each 万/亿 group, a zero is written only
+    before a following digit (一百零五) and may be left out (百五 = 105). None otherwise."""
+    total, group, digit, last_unit, last_big, zero = 0, 0, None, 10_000, None, False
+    for ch in s:
+        if ch in _HAN_DIGIT:
+            if digit is not None or (zero and _HAN_DIGIT[ch] == 0):
+                return None  # two digits in a row: not positional
+            if _HAN_DIGIT[ch] == 0:
+                zero = True
+                continue
+            digit = _HAN_DIGIT[ch]
+        elif ch in _HAN_UNIT:
+            unit = _HAN_UNIT[ch]
+            if unit >= last_unit or zero:
+                return None
+            group += (1 if digit is None else digit) * unit
+            digit, last_unit = None, unit
+        elif ch in _HAN_BIG:
+            big = _HAN_BIG[ch]
+            group += digit or 0
+            if group == 0 or zero or (last_big is not None and big >= last_big):
+                return None
+            total += group * big
+            group, digit, last_unit, last_big = 0, None, 10_000, big
+        else:
+            return None
+        zero = zero and digit is None
+    if zero:
+        return None  # a trailing zero (二十〇)
+    value = total + group + (digit or 0)
+    return value if (value or s in "〇零") else None
 
 
 @lru_cache(maxsize=1024)
@@ -106,23 +169,26 @@ def nfkc_view(s: str) -> tuple[str, list[int] | range]:
 
     The map has one extra entry (len(s)) so that an end offset maps too. Circled digits
     are kept as they are: they are a list style of their own (R3), not plain digits.
-    Most lines normalise character for character (full-width digits, brackets, spaces),
-    so the whole-string NFKC in C with an identity map is the fast path.
+    Characters are normalised one by one, so that the map is exact even where one
+    character expands (⑴ -> "(1)") and others would compose (ｶﾞ -> ガ) in the same line:
+    equal lengths do not mean an identity map. Characters that would compose stay
+    decomposed in the view; no label contains them.
     """
-    if s.isascii():
+    if s.isascii() or (unicodedata.is_normalized("NFKC", s) and not _CIRCLED_RE.search(s)):
         return s, range(len(s) + 1)
-    if not _CIRCLED_RE.search(s):
-        norm = unicodedata.normalize("NFKC", s)
-        if len(norm) == len(s):
-            return norm, range(len(s) + 1)
-    out: list[str] = []
+    pieces = [_nfkc_char(ch) for ch in s]
+    if all(len(piece) == 1 for piece in pieces):
+        return "".join(pieces), range(len(s) + 1)
     index: list[int] = []
-    for i, ch in enumerate(s):
-        norm = ch if ch in _CIRCLED or ch.isascii() else unicodedata.normalize("NFKC", ch)
-        out.append(norm)
-        index.extend([i] * len(norm))
+    for i, piece in enumerate(pieces):
+        index.extend([i] * len(piece))
     index.append(len(s))
-    return "".join(out), index
+    return "".join(pieces), index
+
+
+@lru_cache(maxsize=8192)
+def _nfkc_char(ch: str) -> str:
+    return ch if ch in _CIRCLED or ch.isascii() else unicodedata.normalize("NFKC", ch)
 
 
 def indent_width(line: str) -> int:
@@ -154,17 +220,17 @@ _LINE_START = re.compile(
       | (?P<exh>(?i:exhibit|schedule|annex|appendix|attachment))[ ]+(?P<exh_id>[A-Z]{{1,2}}|\d{{1,3}}(?:\.\d{{1,3}})*)
             (?P<exh_tail>[.:])?(?=[ \t]|$|[-—–])
       | (?P<cn_exh>附件|附录)[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?[ ]*$
-      | (?P<sec_word>(?i:section|§)[ ]*)(?P<sec_path>\d{{1,3}}(?:\.\d{{1,3}})+)(?P<sec_tail>[.:]?)(?![\d%])
-      | (?P<dec>\d{{1,3}}(?:\.\d{{1,3}})+)(?P<dec_tail>[.,:、]?)(?![\d%A-Za-z.])
-      | (?P<num>\d{{1,3}})(?P<num_tail>[.、)])(?![\d%])
+      | (?P<sec_word>(?i:section|§)[ ]*)(?P<sec_path>\d+(?:\.\d+)+)(?P<sec_tail>[.:]?)(?![\d%])
+      | (?P<dec>\d+(?:\.\d+)+)(?P<dec_tail>[.,:、]?)(?![\d%A-Za-z.])
+      | (?P<num>\d+)(?P<num_tail>[.、)])(?![\d%])
       | (?P<han>[一二三四五六七八九十]{{1,3}})、
-      | \((?P<pnum>\d{{1,3}})\)
+      | \((?P<pnum>\d+)\)
       | \((?P<phan>[一二三四五六七八九十]{{1,3}})\)
       | \((?P<plow>[a-z]{{1,5}})\)
       | \((?P<pup>[A-Z]{{1,5}})\)
       | (?P<circ>[{''.join(_CIRCLED)}])
       | (?P<let>[a-zA-Z])(?P<let_tail>[.)])(?=[ \t])
-      | (?P<bare>\d{{1,3}})(?=[ \t]+\S)
+      | (?P<bare>\d+)(?=[ \t]+\S)
       | (?P<blt>[{re.escape(BULLETS)}])(?=[ \t]+\S)
     )
     """,
@@ -172,9 +238,9 @@ _LINE_START = re.compile(
 )
 
 # A decimal number inside a line ("Special tips for 9.4 Minor users", "... Agreement 11.3:").
-_MID_DECIMAL = re.compile(r"(?<=\s)(\d{1,3}(?:\.\d{1,3})+)([.,:：]?)(?=\s|$)")
+_MID_DECIMAL = re.compile(r"(?<=\s)(\d+(?:\.\d+)+)([.,:：]?)(?=\s|$)")
 # A top-level heading glued after a sentence ("... SUCH [*].        10.  Termination and ...").
-_MID_GLUED = re.compile(r"(?<=[.;!?。；])(\s+)(\d{1,3})\.(?=\s+[A-Z\u4e00-\u9fff])")
+_MID_GLUED = re.compile(r"(?<=[.;!?。；])(\s+)(\d+)\.(?=\s+[A-Z\u4e00-\u9fff])")
 
 # Words that make a following number a reference, not a label ("see Section 3.01").
 REFERENCE_WORDS = frozenset(
@@ -183,21 +249,27 @@ REFERENCE_WORDS = frozenset(
     under in per of to and or through from by with version v no no. number rule rules § §§""".split()
 )
 
-_UNDERLINE_TAIL = re.compile(r"[\s\-_=.:·—–]*$")
+# Trailing runs are cut with str.rstrip, not with a `[...]*$` regex, which retries from
+# every character of a long run of dots or spaces (quadratic).
+WHITESPACE = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace())  # what `\s` matches
+UNDERLINE_TAIL = WHITESPACE + "-_=.:·—–"
+_UNDERLINE_RUN = WHITESPACE + "-_="
 _SENTENCE_END = re.compile(r"[.!?。！？;；]\s")
+HEADING_MAX_CHARS = 100
 
 
 def clean_heading(s: str) -> str:
     """Heading words without trailing underline runs, dots and colons."""
-    s = _UNDERLINE_TAIL.sub("", s.strip())
-    return " ".join(s.split())
+    return " ".join(s.strip().rstrip(UNDERLINE_TAIL).split())
 
 
 def is_heading_like(s: str, max_words: int = 12) -> bool:
     """Short, one phrase, not a sentence lead-in: `Account Security.`, `总则`, `TERM.`."""
     s = s.strip()
-    s = re.sub(r"[\s\-_=]{3,}$", "", s)  # underline runs after CUAD headings
-    if not s or len(s) > 100:
+    cut = s.rstrip(_UNDERLINE_RUN)  # underline runs after CUAD headings
+    if len(s) - len(cut) >= 3:
+        s = cut
+    if not s or len(s) > HEADING_MAX_CHARS:
         return False
     if s[-1] in ",;:，；：、(（" or _SENTENCE_END.search(s):
         return False
@@ -214,6 +286,26 @@ def is_heading_like(s: str, max_words: int = 12) -> bool:
 
 
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
+
+
+def words_end(line: str) -> int:
+    """Where the trailing underline run of a line begins (its words end there)."""
+    return len(line.rstrip(_UNDERLINE_RUN))
+
+
+def is_heading_like_at(text: str, start: int, end: int, words_until: int, max_words: int = 12) -> bool:
+    """`is_heading_like(text[start:end])` for a span that runs to its line's end, without
+    copying a long span. `words_until` is
+    `words_end` of the line (as an offset in `text`): the words between the first
+    non-space character and there must fit in a heading, so a longer span is no heading
+    and costs only the scan of its leading white space."""
+    first = _NON_SPACE.search(text, start, end)
+    if first is None or min(words_until, end) - first.start() > HEADING_MAX_CHARS:
+        return False
+    return is_heading_like(text[start:end], max_words)
+
+
+_NON_SPACE = re.compile(r"\S")
 
 
 def _item_style(bullet: str | None, form: str) -> str:
@@ -253,6 +345,12 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         indent=indent,
     )  # fmt: skip
     bullet = g["bullet"]
+    han = g["cn_num"] or g["cn_exh_id"] or g["han"] or g["phan"]
+    if han and han_to_int(han) is None:
+        return Label("invalid", "invalid", None, "", None, **common)
+    digits = g["sec_path"] or g["dec"] or g["num"] or g["pnum"] or g["bare"] or ""
+    if any(len(part) > 3 for part in digits.split(".")):
+        common["long"] = True
 
     if g["cn_unit"]:
         division = _CN_UNITS[g["cn_unit"]]
@@ -338,14 +436,20 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
 def _with_alt(label: Label, style: str, value: int, token: str) -> Label:
     return Label(
         label.kind, label.style, label.value, label.token, label.path, label.text, label.start, label.end,
-        label.body_start, label.line_start, label.line_end, label.indent, label.mid_line, label.bare,
+        label.body_start, label.line_start, label.line_end, label.indent, label.mid_line, label.bare, label.long,
         alt_style=style, alt_value=value, alt_token=token,
     )  # fmt: skip
 
 
 def _preceding_word(line: str, pos: int) -> str:
-    words = line[:pos].split()
-    return words[-1].lower().strip("(\"'“") if words else ""
+    """The word before `pos`, read backwards from it (its cost is that word, not the line)."""
+    end = pos
+    while end > 0 and line[end - 1].isspace():
+        end -= 1
+    begin = end
+    while begin > 0 and not line[begin - 1].isspace():
+        begin -= 1
+    return line[begin:end].lower().strip("(\"'“")
 
 
 def _mid_line_labels(line: str, line_start: int, indent: int, first: Label | None) -> list[Label]:
@@ -353,19 +457,21 @@ def _mid_line_labels(line: str, line_start: int, indent: int, first: Label | Non
 
     They only become clauses when they are exactly the number expected next; here we
     filter out what can never be a label: references ("see Section 3.01"), numbers in
-    running text far from the line's end, amounts and percentages.
+    running text far from the line's end, amounts and percentages. What is known of the
+    line as a whole is computed once, so a line with many numbers costs one pass.
     """
     found: list[Label] = []
     if "." not in line:
         return found
     search_from = (first.end - line_start) if first else 0
     line_end = line_start + len(line)
+    words_until = len(line.rstrip(UNDERLINE_TAIL))  # after it, only underline runs, dots and colons
+    short_line = len(line.strip()) <= 80 and len(line.split()) <= 12
     for m in _MID_DECIMAL.finditer(line, search_from):
         if _preceding_word(line, m.start()) in REFERENCE_WORDS:
             continue
-        after = line[m.end() :]
-        trailing = not _UNDERLINE_TAIL.sub("", after).strip()
-        if not trailing and not (len(line.strip()) <= 80 and len(line.split()) <= 12):
+        trailing = m.end() >= words_until
+        if not trailing and not short_line:
             continue
         path = tuple(int(c) for c in m.group(1).split("."))
         # the label is the number; a colon after it belongs to the sentence ("... Agreement 11.3:")
@@ -377,10 +483,11 @@ def _mid_line_labels(line: str, line_start: int, indent: int, first: Label | Non
                 indent, mid_line=True,
             )
         )
+    heading_until = words_end(line)
     for m in _MID_GLUED.finditer(line, search_from):
-        after = line[m.end() :]
-        if not is_heading_like(after, max_words=10):
+        if not is_heading_like_at(line, m.end(), len(line), heading_until, max_words=10):
             continue
+        after = line[m.end() :]
         start = line_start + m.start(2)
         end = line_start + m.end()
         body = end + (len(after) - len(after.lstrip()))

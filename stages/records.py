@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
-Status = Literal["ok", "rejected"]
+Status = Literal["ok", "rejected", "skipped"]  # skipped: in the input folder, not a kind of file lexnorm reads
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,8 +93,8 @@ DOCUMENTS = _schema(
         _col("lang", pa.string(), "ISO 639-1 language of the document (langdetect, fixed seed)."),
         _col("lang_confidence", pa.float64(), "langdetect's probability for `lang`, 0..1."),
         _col("n_clauses", pa.int32(), "Number of clauses (rows in clauses.parquet), preamble included.", nullable=False),
-        _col("status", pa.string(), "`ok` or `rejected`.", nullable=False),
-        _col("error", pa.string(), "Why the document was rejected, in words; null when ok."),
+        _col("status", pa.string(), "`ok`; `rejected` (could not be taken in); `skipped` (in the input folder but not a kind of file lexnorm reads, e.g. a .pdf: listed, not processed).", nullable=False),
+        _col("error", pa.string(), "Why the document was rejected or skipped, in words; null when ok."),
         _col("pipeline_version", pa.string(), "lexnorm version that produced the row.", nullable=False),
         _col("processed_at", pa.timestamp("us", tz="UTC"), "When the document was read.", nullable=False),
         _col(

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from stages.models import INSTALL_HINT
 from stages.records import Alignment, Document, as_row
 
 STAGE_ORDER = ("plan", "ingest", "clause", "language", "segmentation", "translation", "topic", "write", "alignment")
@@ -243,20 +244,38 @@ class RunResult:
 
     def translation_line(self) -> str:
         t = self.translation
-        engines = ", ".join(self.engines) or "none needed"
+        missing = self.untranslated()
+        engines = ", ".join(self.engines) or ("none" if missing else "none needed")
         gloss = " (no model installed: a dictionary gloss, not a translation)" if any(
             e.startswith("gloss:") for e in self.engines
         ) else ""  # fmt: skip
-        return (
+        line = (
             f"{engines}{gloss}; {t.get('translated', 0)} sentence(s) translated, "
             f"{t.get('cached', 0)} from cache, {t.get('glossed', 0)} glossed"
         )
+        if missing:
+            languages = ", ".join(
+                f"{lang} ({_count(docs, 'document')}, {_count(clauses, 'clause')})" for lang, docs, clauses in missing
+            )
+            line += f"; no model for {languages}: text_en left empty; {INSTALL_HINT}"
+        return line
+
+    def untranslated(self) -> list[tuple[str, int, int]]:
+        """(language, documents, clauses) this run left without English for want of a
+        translation model (the translation stage's per-language counts), by language."""
+        docs = self.translation.get("untranslated_documents") or {}
+        clauses = self.translation.get("untranslated_clauses") or {}
+        return [(lang, docs.get(lang, 0), clauses.get(lang, 0)) for lang in sorted({*docs, *clauses})]
 
     def stage_seconds(self) -> list[tuple[str, float]]:
         """(stage, seconds) in pipeline order; the stages' own time summed over documents
         (with several workers the sum can exceed the wall time)."""
         known = [(s, self.seconds[s]) for s in STAGE_ORDER if s in self.seconds]
         return known + sorted((s, v) for s, v in self.seconds.items() if s not in STAGE_ORDER)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:

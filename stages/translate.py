@@ -11,17 +11,23 @@ Translations are cached on disk (SQLite) by model fingerprint, decoding settings
 source sentence: a re-run translates nothing it has translated before.
 
 With no package for Chinese, clauses get a CC-CEDICT dictionary gloss
-(`translation_engine = gloss:cc-cedict`), never presented as a translation.
+(`translation_engine = gloss:cc-cedict`), never presented as a translation. With no
+package for another language, `text_en` stays empty: that is said once per document
+(its `warnings`) and once per language in the run summary (the `untranslated_*` counts),
+not on every clause, whose `anomalies` are kept for problems of the text.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import math
 import os
 import sqlite3
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -29,15 +35,29 @@ from functools import cache
 from pathlib import Path
 
 from stages import gloss
-from stages.models import ModelPackage, fingerprint, installed_packages, route
+from stages.models import INSTALL_HINT, ModelPackage, fingerprint, installed_packages, route
 from stages.quality import sentence_flags
 from stages.records import Clause, Document
 from stages.sentences import sentences_by_line, split_sentences
 
 log = logging.getLogger("lexnorm.translate")
 TARGET = "en"
-INSTALL_HINT = "install a model with `lexnorm models install PATH.argosmodel` (see `lexnorm models list`)"
-COUNTS = ("sentences", "cached", "translated", "glossed")  # what a Translator counts (`stats`, `counting`)
+# What a Translator counts (`stats`, `counting`). The untranslated_* counts are per
+# language (`ByLanguage`): documents, and clauses, left without English for want of a model.
+COUNTS = ("sentences", "cached", "translated", "glossed", "untranslated_documents", "untranslated_clauses")
+
+
+class ByLanguage(Counter):
+    """Counts per language that add up as the plain counts do, starting from 0 (`0 + x`,
+    `x + y`): whoever sums a translator's counts (the flow's run totals, a worker's
+    replay) sums these with them, and the run summary finds them per language."""
+
+    def __add__(self, other):
+        if other == 0:
+            return ByLanguage(self)
+        return ByLanguage(Counter.__add__(self, other)) if isinstance(other, Counter) else NotImplemented
+
+    __radd__ = __add__
 
 
 class ModelRequired(RuntimeError):
@@ -80,47 +100,181 @@ class TranslationSettings:
 
 
 class TranslationCache:
-    """Sentence translations on disk, keyed by (model fingerprint, decoding settings, source)."""
+    """Sentence translations on disk, keyed by (model fingerprint, decoding settings, source).
+
+    A cache is a convenience: one that cannot be used never stops a run, it only costs
+    the translations it would have saved. A damaged file (not a database, corrupt pages, a
+    table of another layout) is moved aside as `NAME.damaged-TIMESTAMP`, said once in a
+    warning, and a new cache started. A cache that is locked, read-only or otherwise
+    unusable is skipped with a warning: sentences are translated without it, and it is
+    tried again after `RETRY_SECONDS`. Opening and repairing happen under a lock file, so
+    that of several processes sharing the cache only one moves a damaged file aside."""
 
     TABLE = "translations_v2"  # a new name when the row layout changes: old caches are ignored, not misread
+    COLUMNS = ("model", "decoding", "source", "target", "output_tokens", "score")
+    TIMEOUT = 5.0  # seconds SQLite waits for another process's write lock
+    RETRY_SECONDS = 60.0  # after a failure, the cache is skipped this long (no wait per document)
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+        self.path = Path(path)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("pragma journal_mode=wal")
-        self._db.execute(
-            f"create table if not exists {self.TABLE} (model text, decoding text, source text, target text,"
-            " output_tokens integer, score real, primary key (model, decoding, source))"
-        )
+        self._db: sqlite3.Connection | None = None
+        self._retry_at = 0.0
+        self._suspect = False  # corruption was met: check the whole file before using it again
+        self._warned = False
+        with self._lock:
+            self._connection()  # now, so that a damaged cache is found before any work
+
+    # -- use
 
     def get(self, model: str, decoding: str, sources: list[str]) -> dict[str, tuple[str, int, float]]:
         found: dict[str, tuple[str, int, float]] = {}
         with self._lock:
-            for i in range(0, len(sources), 500):
-                chunk = sources[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(
-                    f"select source, target, output_tokens, score from {self.TABLE}"
-                    f" where model=? and decoding=? and source in ({marks})",
-                    [model, decoding, *chunk],
-                )
-                found.update({src: (tgt, n, score) for src, tgt, n, score in rows})
+            db = self._connection()
+            if db is None:
+                return found
+            try:
+                for i in range(0, len(sources), 500):
+                    chunk = sources[i : i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    rows = db.execute(
+                        f"select source, target, output_tokens, score from {self.TABLE}"
+                        f" where model=? and decoding=? and source in ({marks})",
+                        [model, decoding, *chunk],
+                    )
+                    found.update({src: (tgt, n, score) for src, tgt, n, score in rows})
+            except sqlite3.Error as exc:
+                self._failed(exc)
+                return {}
         return found
 
     def put(self, model: str, decoding: str, rows: Iterable[tuple[str, str, int, float]]) -> None:
         with self._lock:
-            self._db.execute("begin")
-            self._db.executemany(
-                f"insert or replace into {self.TABLE} values (?, ?, ?, ?, ?, ?)",
-                [(model, decoding, src, tgt, n, score) for src, tgt, n, score in rows],
-            )
-            self._db.execute("commit")
+            db = self._connection()
+            if db is None:
+                return
+            try:
+                with db:  # one transaction: all rows or none
+                    db.execute("begin")
+                    db.executemany(
+                        f"insert or replace into {self.TABLE} values (?, ?, ?, ?, ?, ?)",
+                        [(model, decoding, src, tgt, n, score) for src, tgt, n, score in rows],
+                    )
+            except sqlite3.Error as exc:
+                self._failed(exc)
 
     def __len__(self) -> int:
         with self._lock:
-            return self._db.execute(f"select count(*) from {self.TABLE}").fetchone()[0]
+            db = self._connection()
+            try:
+                return db.execute(f"select count(*) from {self.TABLE}").fetchone()[0] if db else 0
+            except sqlite3.Error as exc:
+                self._failed(exc)
+                return 0
+
+    # -- opening, failing, repairing
+
+    def _connection(self) -> sqlite3.Connection | None:
+        """The open database, opened (and repaired) if need be; None while it cannot be used."""
+        if self._db is None and time.monotonic() >= self._retry_at:
+            try:
+                self._db = self._open()
+            except (sqlite3.Error, OSError) as exc:
+                self._failed(exc)
+        return self._db
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with _file_lock(self.path.with_name(self.path.name + ".lock")):
+            db, problem = self._try_open()
+            if problem is not None:
+                self._set_aside(problem)
+                db, problem = self._try_open()
+            if problem is not None:
+                raise sqlite3.DatabaseError(f"a new cache is damaged too: {problem}")
+            self._suspect = False
+            return db
+
+    def _try_open(self) -> tuple[sqlite3.Connection | None, str | None]:
+        """(the database, None), or (None, what is damaged); other failures raise."""
+        db = sqlite3.connect(self.path, timeout=self.TIMEOUT, check_same_thread=False, isolation_level=None)
+        try:
+            problem = self._check(db)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            if not _damaged(exc):
+                raise
+            return None, str(exc)
+        if problem is not None:
+            db.close()
+            return None, problem
+        return db, None
+
+    def _check(self, db: sqlite3.Connection) -> str | None:
+        """What is wrong with an opened cache file, or None (the table is created if missing)."""
+        db.execute("pragma journal_mode=wal")
+        if self._suspect:
+            result = db.execute("pragma quick_check").fetchall()
+            if result != [("ok",)]:
+                return f"quick_check: {'; '.join(str(r[0]) for r in result[:3])}"
+        db.execute(
+            f"create table if not exists {self.TABLE} (model text, decoding text, source text, target text,"
+            " output_tokens integer, score real, primary key (model, decoding, source))"
+        )
+        columns = tuple(row[1] for row in db.execute(f"pragma table_info({self.TABLE})"))
+        if columns != self.COLUMNS:
+            return f"table {self.TABLE} has columns {', '.join(columns)}, not {', '.join(self.COLUMNS)}"
+        return None
+
+    def _set_aside(self, problem: str) -> None:
+        """Move the damaged file (and its WAL files) aside, and say so."""
+        aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            part = self.path.with_name(self.path.name + suffix)
+            if part.exists():
+                os.replace(part, aside.with_name(aside.name + suffix))
+        log.warning(
+            "translation cache %s is damaged (%s): moved aside to %s; a new cache is started "
+            "(sentences it held are translated again)", self.path, problem, aside.name,
+        )  # fmt: skip
+
+    def _failed(self, exc: Exception) -> None:
+        """Stop using the cache for now: at once again when it looks damaged (it is
+        checked and repaired on reopening), else after RETRY_SECONDS."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if isinstance(exc, sqlite3.DatabaseError) and _damaged(exc):
+            self._suspect = True
+            return
+        self._retry_at = time.monotonic() + self.RETRY_SECONDS
+        if not self._warned:
+            self._warned = True
+            log.warning(
+                "translation cache %s cannot be used (%s: %s): translating without it", self.path, type(exc).__name__, exc
+            )
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite says the file is damaged (not a database, corrupt), not merely busy."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path` (the kernel's: released if the holder dies); no lock when
+    the file cannot be created (a read-only folder: nothing can be repaired there anyway)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 # ---------------------------------------------------------------------------- engines
@@ -291,7 +445,8 @@ def _english_clause(clause: Clause) -> Clause:
 
 def translate_document(doc: Document, translator: Translator) -> Document:
     """Translation stage: `text_en`, `translation_engine`, `sentences`, `sentences_en` and
-    quality anomalies for every clause of an accepted document."""
+    quality anomalies for every clause of an accepted document; a warning for each of its
+    languages that no installed model translates."""
     if not doc.ok:
         return doc
     out: list[Clause] = []
@@ -306,21 +461,25 @@ def translate_document(doc: Document, translator: Translator) -> Document:
         line_counts[len(out)] = [len(line) for line in lines]
         pending.setdefault(lang, []).append(len(out))
         out.append(replace(clause, sentences=tuple(s for line in lines for s in line)))
+    warnings: list[str] = []
     for lang, indexes in pending.items():
         if translator.settings.require_model and not translator.route(lang):
             raise ModelRequired(f"no installed Argos model translates {lang} to English (--require-model); {INSTALL_HINT}")
         sentences = [s for i in indexes for s in out[i].sentences]
         translated = translator.translate(sentences, lang)
+        if translated is None:
+            translator._count("untranslated_documents", ByLanguage({lang: 1}))
+            translator._count("untranslated_clauses", ByLanguage({lang: len(indexes)}))
+            warnings.append(
+                f"no translation model {lang}→{TARGET} installed: text_en left empty for {len(indexes)} clause(s)"
+            )
+            continue
         engine = translator.engine(lang)
         limit = translator.settings.max_decoding_length
         position = 0
         for i in indexes:
             clause = out[i]
             n = len(clause.sentences)
-            if translated is None:
-                flag = f"untranslated: no model translates {lang} to English; {INSTALL_HINT}"
-                out[i] = replace(clause, anomalies=clause.anomalies + (flag,))
-                continue
             mine = translated[position : position + n]
             position += n
             flags: list[str] = []
@@ -336,7 +495,7 @@ def translate_document(doc: Document, translator: Translator) -> Document:
                 translation_scores=tuple(round(t.score, 4) for t in mine),
                 anomalies=clause.anomalies + tuple(flags),
             )
-    return replace(doc, clauses=tuple(out))
+    return replace(doc, clauses=tuple(out), warnings=doc.warnings + tuple(warnings))
 
 
 def _join(line_counts: list[int], english: list[str]) -> str:

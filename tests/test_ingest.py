@@ -8,7 +8,7 @@ import os
 import pytest
 
 from conftest import SEEDS
-from stages.ingest import discover, read_document
+from stages.ingest import discover, read_document, reads
 
 ZH = SEEDS["003"].read_text(encoding="utf-8")
 EN = SEEDS["000"].read_text(encoding="utf-8")
@@ -81,7 +81,13 @@ def test_unreadable_file(tmp_path):
     assert doc.status == "rejected" and "permission denied" in doc.error
 
 
-def test_discover_takes_txt_and_md_sorted_and_skips_others(tmp_path):
-    for name in ("b.md", "a.txt", "c.pdf", ".hidden.txt", "d.TXT"):
+def test_discover_lists_every_document_entry_sorted_and_reads_only_txt_and_md(tmp_path):
+    for name in ("b.md", "a.txt", "c.pdf", ".hidden.txt", "d.TXT", "manifest.json"):
         (tmp_path / name).write_text("x")
-    assert [p.name for p in discover(tmp_path)] == ["a.txt", "b.md", "d.TXT"]
+    (tmp_path / "sub").mkdir()
+    found = discover(tmp_path)
+    assert [p.name for p in found] == ["a.txt", "b.md", "c.pdf", "d.TXT", "sub"]  # no dot files, no manifest
+    assert [p.name for p in found if reads(p)] == ["a.txt", "b.md", "d.TXT"]
+    pdf = read_document(tmp_path / "c.pdf", tmp_path)
+    assert pdf.status == "skipped" and pdf.doc_id == "c.pdf" and ".pdf files are not supported" in pdf.error
+    assert "a folder" in read_document(tmp_path / "sub", tmp_path).error

@@ -41,3 +41,26 @@ def test_mixed_document_gets_a_language_per_clause():
     doc = detect_languages(parse_document(doc_of(text)))
     langs = {c.clause_id: c.lang for c in doc.clauses}
     assert langs["1.1"] == "en" and langs["2"] == "zh" and langs["2.1"] == "zh"
+
+
+# A Hong Kong-style ordinance in Traditional characters: langdetect alone calls it Korean.
+HK_ORDINANCE = (
+    "第1條 簡稱\n本條例可引稱為《僱傭條例》。\n"
+    "第2條 工資的支付\n僱主須於工資期屆滿後七天內向僱員支付工資。僱主如無合理辯解而故意不支付工資，即屬違法。\n"
+    "第3條 適用範圍\n本條例適用於香港特別行政區政府，並對其具約束力。任何人違反本條例的規定，即屬犯罪，一經定罪，"
+    "可處罰款及監禁兩年。\n"
+)
+
+
+def test_script_constrains_the_language_traditional_chinese_is_not_korean():
+    assert {lang for lang, _ in detect(HK_ORDINANCE)} <= {"ko", "ja"}  # what langdetect says on its own
+    doc = detect_languages(parse_document(doc_of(HK_ORDINANCE)))
+    assert doc.lang == "zh" and "language could not be detected" not in doc.warnings
+    assert {c.lang for c in doc.clauses} == {"zh"}
+
+
+def test_kana_means_japanese_and_hangul_korean():
+    ja = "第1条 本規約は、当社が提供するサービスの利用条件を定めるものです。利用者は本規約に同意したものとみなされます。\n"
+    ko = "제1조 본 약관은 회사가 제공하는 서비스의 이용 조건을 정합니다. 이용자는 본 약관에 동의한 것으로 봅니다.\n"
+    assert detect_languages(parse_document(doc_of(ja))).lang == "ja"
+    assert detect_languages(parse_document(doc_of(ko))).lang == "ko"

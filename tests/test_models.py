@@ -53,7 +53,7 @@ META = json.dumps({"from_code": "zh", "to_code": "en", "package_version": "1.0"}
 def test_install_refuses_bad_archives(tmp_path, members, reason):
     with pytest.raises(PackageError, match=reason):
         install(_archive(tmp_path, members), tmp_path / "packages")
-    assert not any((tmp_path / "packages").iterdir())
+    assert not (tmp_path / "packages").exists()  # refused before anything is written
 
 
 def test_install_refuses_a_symlink_member(tmp_path):
@@ -103,3 +103,131 @@ def test_models_cli(tmp_path, noise_archive, capsys):
     bad = tmp_path / "x.argosmodel"
     bad.write_text("nope")
     assert cli(["models", "install", str(bad), "--target", str(tmp_path)]) == 2
+
+
+# ----------------------------------------------------- damaged and hostile archives (CLI)
+
+GOOD = {"pkg/metadata.json": META, "pkg/model/model.bin": b"m" * 4000, "pkg/sentencepiece.model": b"s"}
+
+
+def _raw_archive(path, members: list[tuple[str, bytes]], compression=zipfile.ZIP_STORED):
+    """Members written as given, names zipfile's writer refuses (an empty one) included."""
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for name, data in members:
+            info = zipfile.ZipInfo("placeholder")
+            info.filename = name  # writestr refuses "", open(..., "w") does not
+            info.compress_type = compression
+            with zf.open(info, "w") as fh:
+                fh.write(data)
+    return path
+
+
+def _patch_member(path, member: str, local: int, central: int, value: int) -> None:
+    """Set a 2-byte field of `member`'s local header (offset `local`) and of its central
+    directory entry (offset `central`)."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    info = zipfile.ZipFile(path).getinfo(member)
+    struct.pack_into("<H", data, info.header_offset + local, value)
+    entry = data.index(b"PK\x01\x02")
+    while data[entry + 46 : entry + 46 + len(member)] != member.encode():
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    struct.pack_into("<H", data, entry + central, value)
+    path.write_bytes(bytes(data))
+
+
+def _flip(path, needle: bytes, at: int = 5) -> None:
+    data = bytearray(path.read_bytes())
+    data[data.index(needle) + at] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _cut(path, needle: bytes, n: int = 500) -> None:
+    """Bytes cut out of the middle of a member's data; the central directory stays."""
+    data = path.read_bytes()
+    i = data.index(needle) + 100
+    path.write_bytes(data[:i] + data[i + n :])
+
+
+def _damaged(kind: str, path):
+    members = list(GOOD.items())
+    if kind == "empty name":
+        return _raw_archive(path, [*members, ("", b"x")])
+    if kind == "dot name":
+        return _raw_archive(path, [*members, ("./", b"")])
+    if kind == "duplicate":
+        return _raw_archive(path, [*members, ("pkg/./model/model.bin", b"other")])
+    if kind == "metadata list":
+        return _raw_archive(path, [("pkg/metadata.json", b'["zh", "en"]'), *members[1:]])
+    if kind == "metadata code":
+        meta = json.dumps({"from_code": "zh", "to_code": "en", "package_version": "1", "code": ["x"]}).encode()
+        return _raw_archive(path, [("pkg/metadata.json", meta), *members[1:]])
+    _raw_archive(path, members, zipfile.ZIP_DEFLATED if kind == "bad deflate" else zipfile.ZIP_STORED)
+    if kind == "bad crc":
+        _flip(path, GOOD["pkg/model/model.bin"])
+    elif kind == "bad crc metadata":
+        _flip(path, META)
+    elif kind == "truncated":
+        _cut(path, GOOD["pkg/model/model.bin"])
+    elif kind == "bad deflate":
+        info = zipfile.ZipFile(path).getinfo("pkg/model/model.bin")
+        data = bytearray(path.read_bytes())
+        start = info.header_offset + 30 + len(info.filename)
+        data[start : start + info.compress_size] = bytes(info.compress_size)
+        path.write_bytes(bytes(data))
+    elif kind == "unknown compression":
+        _patch_member(path, "pkg/model/model.bin", 8, 10, 99)
+    elif kind == "encrypted":
+        _patch_member(path, "pkg/model/model.bin", 6, 8, 1)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("empty name", "empty name"),
+        ("dot name", "empty name"),
+        ("duplicate", "appears twice"),
+        ("metadata list", "JSON list, not an object"),
+        ("metadata code", "code is not a string"),
+        ("bad crc", "damaged zip archive.*Bad CRC-32"),
+        ("bad crc metadata", "damaged zip archive.*Bad CRC-32"),
+        ("truncated", "damaged zip archive"),
+        ("bad deflate", "damaged zip archive"),
+        ("unknown compression", "damaged zip archive.*compression"),
+        ("encrypted", "damaged zip archive.*encrypted"),
+    ],
+)
+def test_models_install_refuses_damaged_archives_with_a_message(tmp_path, capsys, kind, reason):
+    """Each one printed a traceback (exit 1) or was installed; now a one-line refusal, exit 2,
+    and the package folder is as it was."""
+    import re
+
+    archive = _damaged(kind, tmp_path / "bad.argosmodel")
+    target = tmp_path / "packages"
+    assert cli(["models", "install", str(archive), "--target", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lexnorm: ") and re.search(reason, err) and "Traceback" not in err
+    assert not target.exists() or not any(target.iterdir())
+
+
+def test_install_refuses_an_archive_that_unpacks_too_large(tmp_path, monkeypatch):
+    import stages.models
+
+    monkeypatch.setattr(stages.models, "MAX_UNPACKED_BYTES", 3000)
+    with pytest.raises(PackageError, match="unpacks to"):
+        install(_raw_archive(tmp_path / "big.argosmodel", list(GOOD.items())), tmp_path / "packages")
+
+
+def test_a_damaged_installation_is_replaced_by_a_reinstall(tmp_path, noise_archive):
+    pkg = install(noise_archive, tmp_path)
+    (pkg.path / INSTALL_RECORD).write_text("[garbage")
+    assert install(noise_archive, tmp_path).archive_sha256 == pkg.archive_sha256
+
+
+def test_install_into_an_unwritable_folder_is_a_refusal(tmp_path, noise_archive):
+    target = tmp_path / "file-not-folder"
+    target.write_text("x")
+    with pytest.raises(PackageError, match="cannot install"):
+        install(noise_archive, target)

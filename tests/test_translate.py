@@ -15,7 +15,7 @@ from stages.clauses import parse_document
 from stages.language import detect_languages
 from stages.quality import missing_numbers, repeated_phrase, sentence_flags
 from stages.records import Document
-from stages.translate import ModelRequired, TranslationSettings, Translator, translate_document
+from stages.translate import ModelRequired, TranslationCache, TranslationSettings, Translator, translate_document
 
 
 def seed_doc(key: str) -> Document:
@@ -95,10 +95,144 @@ def test_require_model_refuses_to_gloss(tmp_path, zh_doc):
         translate_document(zh_doc, Translator(settings(tmp_path, require_model=True)))
 
 
-def test_language_without_any_route_is_flagged_untranslated(tmp_path, zh_doc):
-    doc = replace(zh_doc, clauses=tuple(replace(c, lang="fr") for c in zh_doc.clauses[:2]))
-    out = translate_document(doc, Translator(settings(tmp_path)))
-    assert out.clauses[0].text_en is None and out.clauses[0].anomalies[-1].startswith("untranslated: no model")
+def test_a_language_without_a_model_is_said_once_per_document_not_on_every_clause(tmp_path, zh_doc):
+    """No model for German or French: text_en stays empty, the document says so once in its
+    warnings, no clause gets an anomaly for it, and the counts say it per language."""
+    clauses = [replace(c, lang="de") for c in zh_doc.clauses[:3]] + [replace(c, lang="fr") for c in zh_doc.clauses[3:5]]
+    doc = replace(zh_doc, clauses=tuple(clauses) + zh_doc.clauses[5:])
+    translator = Translator(settings(tmp_path))
+    with translator.counting() as counts:
+        out = translate_document(doc, translator)
+    assert [c.text_en for c in out.clauses[:5]] == [None] * 5
+    assert not any(a.startswith("untranslated") for c in out.clauses for a in c.anomalies)
+    assert out.warnings[-2:] == (
+        "no translation model de→en installed: text_en left empty for 3 clause(s)",
+        "no translation model fr→en installed: text_en left empty for 2 clause(s)",
+    )
+    assert counts["untranslated_documents"] == {"de": 1, "fr": 1}
+    assert counts["untranslated_clauses"] == {"de": 3, "fr": 2}
+    assert out.clauses[5].translation_engine == "gloss:cc-cedict"  # the Chinese clauses as before
+
+
+def test_run_summary_names_each_language_without_a_model_once(tmp_path, zh_doc):
+    """The counts of several documents add up as the flow adds them (from 0, key by key),
+    and the console and Markdown summaries say per language what is left untranslated."""
+    from stages.summary import DocumentReport, RunResult, console, markdown
+    from stages.translate import COUNTS
+
+    translator = Translator(settings(tmp_path))
+    totals, reports = dict.fromkeys(COUNTS, 0), []
+    for i, langs in enumerate((["de"] * 4, ["de", "fr"], ["de"] * 2)):
+        clauses = tuple(replace(c, lang=lang) for c, lang in zip(zh_doc.clauses, langs))
+        with translator.counting() as counts:
+            out = translate_document(replace(zh_doc, doc_id=f"doc{i}", clauses=clauses), translator)
+        for key, n in counts.items():
+            totals[key] += n
+        reports.append(DocumentReport.of(out))
+    result = RunResult(reports, {}, {}, totals, {"new": ["doc0", "doc1", "doc2"]}, {})
+    line = "no model for de (3 documents, 7 clauses), fr (1 document, 1 clause): text_en left empty; install a model"
+    text = console(result)
+    assert text.count("no model for") == 1 and "translation: none; 0 sentence(s) translated" in text
+    assert line in text and line in markdown(result)
+    assert "no translation model de→en installed: text_en left empty for 4 clause(s)" in text  # the document's note
+
+
+# ------------------------------------------------------------------ a damaged cache
+
+
+def quick(tmp_path, package_dir):
+    """Settings that keep the noise model's work small (short greedy decoding)."""
+    return settings(tmp_path, package_dir, max_decoding_length=8, beam_size=1)
+
+
+def _corrupt_pages(path: Path) -> None:
+    """A real cache whose pages past the first are overwritten: SQLite opens it, and fails
+    only when a query reads them."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:  # all in the main file (none left in the WAL)
+        db.execute("pragma wal_checkpoint(truncate)")
+    data = bytearray(path.read_bytes())
+    assert len(data) > 3 * 4096
+    data[4096:] = b"\x55" * (len(data) - 4096)
+    path.write_bytes(bytes(data))
+
+
+def _wrong_table(path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute(f"create table {TranslationCache.TABLE} (source text, english text)")
+
+
+DAMAGE = {
+    "garbage": lambda path: path.write_bytes(b"this is not a database\n" * 400),
+    "cut short": lambda path: path.write_bytes(b"SQLite format 3\x00" + bytes(84) + b"\x01" * 3000),
+    "wrong table": _wrong_table,
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_cache_is_moved_aside_said_once_and_rebuilt(tmp_path, package_dir, zh_doc, caplog, damage):
+    """Garbage in the cache failed every later run with sqlite3.DatabaseError."""
+    cache = tmp_path / "cache.sqlite"
+    DAMAGE[damage](cache)
+    expected = translate_document(zh_doc, Translator(replace(quick(tmp_path, package_dir), cache_path=None)))
+    with caplog.at_level("WARNING", logger="lexnorm.translate"):
+        translator = Translator(quick(tmp_path, package_dir))
+        doc = translate_document(zh_doc, translator)
+    assert [c.text_en for c in doc.clauses] == [c.text_en for c in expected.clauses]
+    warned = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
+    assert len(warned) == 1 and "moved aside" in warned[0]
+    assert len(list(tmp_path.glob("cache.sqlite.damaged-*"))) == 1
+    again = Translator(quick(tmp_path, package_dir))  # the new cache holds this run's translations
+    translate_document(zh_doc, again)
+    assert again.stats["translated"] == 0 and again.stats["cached"] == translator.stats["translated"] > 0
+
+
+def test_a_cache_whose_pages_are_corrupt_is_replaced_when_met(tmp_path, package_dir, zh_doc, caplog):
+    """Corruption past the header shows only when the pages are read, mid-run."""
+    translate_document(zh_doc, Translator(quick(tmp_path, package_dir)))
+    _corrupt_pages(tmp_path / "cache.sqlite")
+    with caplog.at_level("WARNING", logger="lexnorm.translate"):
+        translator = Translator(quick(tmp_path, package_dir))
+        doc = translate_document(zh_doc, translator)
+    assert all(c.text_en for c in doc.clauses if c.text)
+    assert len([r for r in caplog.records if "moved aside" in r.getMessage()]) == 1
+    again = Translator(quick(tmp_path, package_dir))
+    translate_document(zh_doc, again)
+    assert again.stats["translated"] == 0 and again.stats["cached"] > 0
+
+
+def test_a_locked_or_unreachable_cache_does_not_stop_translation(tmp_path, package_dir, zh_doc, caplog, monkeypatch):
+    """Another process holding the cache's write lock, or a cache path that cannot be
+    created: translate without the cache, with one warning, and leave the file alone."""
+    import sqlite3
+
+    monkeypatch.setattr(TranslationCache, "TIMEOUT", 0.2)
+    TranslationCache(tmp_path / "cache.sqlite").put("m", "d", [("source", "target", 1, 1.0)])
+    holder = sqlite3.connect(tmp_path / "cache.sqlite", isolation_level=None)
+    holder.execute("begin exclusive")  # another process writing: it can be read, not written
+    try:
+        with caplog.at_level("WARNING", logger="lexnorm.translate"):
+            translator = Translator(quick(tmp_path, package_dir))
+            doc = translate_document(zh_doc, translator)
+    finally:
+        holder.execute("rollback")
+        holder.close()
+    assert all(c.text_en for c in doc.clauses if c.text) and translator.stats["translated"] > 0
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1 and "cannot be used" in warned[0] and "locked" in warned[0]
+    assert not list(tmp_path.glob("*.damaged-*"))
+    assert len(TranslationCache(tmp_path / "cache.sqlite")) == 1  # what it held is still there
+
+    (tmp_path / "a-file").write_text("x")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="lexnorm.translate"):
+        nowhere = Translator(replace(quick(tmp_path, package_dir), cache_path=tmp_path / "a-file" / "cache.sqlite"))
+        doc = translate_document(zh_doc, nowhere)
+    assert all(c.text_en for c in doc.clauses if c.text)
+    assert len(caplog.records) == 1 and "cannot be used" in caplog.records[0].getMessage()
 
 
 # ----------------------------------------------------------------------- quality flags
@@ -145,3 +279,76 @@ def test_real_model_translates_seed_003(tmp_path):
     assert "People's Republic of China" in c["8"].text_en
     assert "agreement" in c["7"].text_en.lower()
     assert any(w in c["9.2"].text_en.lower() for w in ("invalid", "unenforceable"))
+
+
+# ------------------------------------------------------- a real run: the command line
+
+GERMAN = """DIENSTLEISTUNGSVERTRAG
+
+1. Gegenstand des Vertrages
+Der Auftragnehmer verpflichtet sich, für den Auftraggeber die in der Anlage beschriebenen Leistungen zu erbringen.
+
+2. Vergütung
+2.1 Der Auftraggeber zahlt dem Auftragnehmer für seine Leistungen eine monatliche Vergütung von 5.000 Euro.
+2.2 Die Rechnungen sind innerhalb von dreißig Tagen nach Zugang ohne Abzug zu bezahlen.
+
+3. Vertraulichkeit
+Die Parteien verpflichten sich, alle vertraulichen Informationen der anderen Partei geheim zu halten.
+
+4. Anwendbares Recht
+Dieser Vertrag unterliegt dem Recht der Bundesrepublik Deutschland. Gerichtsstand ist Berlin.
+"""
+
+FRENCH = """CONTRAT DE PRESTATION DE SERVICES
+
+1. Objet du contrat
+Le prestataire s'engage à fournir au client les services décrits dans l'annexe du présent contrat.
+
+2. Rémunération
+Le client verse au prestataire une rémunération mensuelle de 5 000 euros, payable dans les trente jours.
+
+3. Droit applicable
+Le présent contrat est régi par le droit français. Tout litige relève des tribunaux de Paris.
+"""
+
+
+def test_lexnorm_run_with_a_damaged_cache_and_languages_without_a_model(tmp_path):
+    """`lexnorm run` (a real flow run, one worker process) on a German and a French
+    agreement, no model installed, garbage in the translation cache: the run completes,
+    says once that the cache was damaged and once per language that text_en is empty."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from conftest import REPO
+
+    raw, out, packages = tmp_path / "raw", tmp_path / "out", tmp_path / "no-packages"
+    raw.mkdir()
+    packages.mkdir()
+    (raw / "vertrag_de.txt").write_text(GERMAN, encoding="utf-8")
+    (raw / "contrat_fr.txt").write_text(FRENCH, encoding="utf-8")
+    cache = out / ".lexnorm-cache" / "translations.sqlite"
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(bytes(range(256)) * 12)
+    env = {**os.environ, "ARGOS_PACKAGES_DIR": str(packages), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+    env.pop("PREFECT_API_URL", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lexnorm", "run", "--raw", str(raw), "--out", str(out), "--workers", "1"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert (proc.stderr + proc.stdout).count("is damaged (file is not a database): moved aside") == 1
+    assert len(list(cache.parent.glob("translations.sqlite.damaged-*"))) == 1
+    summary = [line for line in proc.stdout.splitlines() if line.startswith("translation: ")]
+    assert len(summary) == 1 and "no model for de (1 document, " in summary[0] and "), fr (1 document, " in summary[0]
+    assert "text_en left empty; install a model with `lexnorm models install" in summary[0]
+    clauses = pd.read_parquet(out / "clauses.parquet")
+    assert set(clauses.lang) == {"de", "fr"} and clauses.text_en.isna().all()
+    assert not any(a.startswith("untranslated") for anomalies in clauses.anomalies for a in anomalies)
+    documents = pd.read_parquet(out / "documents.parquet").set_index("doc_id")
+    n_de = int((clauses.doc_id == "vertrag_de").sum())
+    assert list(documents.loc["vertrag_de", "warnings"]) == [
+        f"no translation model de→en installed: text_en left empty for {n_de} clause(s)"
+    ]
