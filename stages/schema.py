@@ -21,11 +21,16 @@ def _schema(name: str, description: str, columns: list[pa.Field]) -> pa.Schema:
     return pa.schema(columns, metadata={b"lexnorm.table": name.encode(), DESCRIPTION: description.encode()})
 
 
+DOC_ID = (
+    "The source file name without extension; for a skipped file, or a second file whose name differs only in "
+    "case or extension, the whole file name. Bytes of a name that are not UTF-8 are escaped (`caf\\xe9`)."
+)
+
 CLAUSES = _schema(
     "clauses",
     "One row per clause, in document order.",
     [
-        _col("doc_id", pa.string(), "The source file name without extension.", nullable=False),
+        _col("doc_id", pa.string(), DOC_ID, nullable=False),
         _col("clause_id", pa.string(), "Stable clause id (`3.1.7(1)`, `art12(3)`, `book3.ch2`; README, Clause ids); unique per doc_id.", nullable=False),
         _col("parent_id", pa.string(), "clause_id of the parent clause; null at top level."),
         _col("level", pa.int16(), "Depth in the clause tree: 0 preamble, 1 top level, ...", nullable=False),
@@ -85,7 +90,7 @@ DOCUMENTS = _schema(
     "documents",
     "One row per input file, accepted or not.",
     [
-        _col("doc_id", pa.string(), "The source file name without extension.", nullable=False),
+        _col("doc_id", pa.string(), DOC_ID, nullable=False),
         _col("source_path", pa.string(), "Path of the input file as given to the run.", nullable=False),
         _col("sha256", pa.string(), "SHA-256 of the file's bytes (empty when unreadable).", nullable=False),
         _col("size_bytes", pa.int64(), "Size of the file in bytes.", nullable=False),

@@ -59,6 +59,9 @@ class ByLanguage(Counter):
 
     __radd__ = __add__
 
+    def __iadd__(self, other):  # Counter's own in-place add refuses a plain 0
+        return self + other
+
 
 class ModelRequired(RuntimeError):
     """A translation model was required (--require-model) and none fits."""

@@ -352,3 +352,14 @@ def test_lexnorm_run_with_a_damaged_cache_and_languages_without_a_model(tmp_path
     assert list(documents.loc["vertrag_de", "warnings"]) == [
         f"no translation model de→en installed: text_en left empty for {n_de} clause(s)"
     ]
+
+
+def test_per_language_counts_sum_with_plain_counts_in_any_order():
+    """The flow sums each document's counts into the run's totals with `+=`: a document
+    with no untranslated language contributes a plain 0, before or after one that has."""
+    from stages.translate import ByLanguage
+
+    total = 0
+    for counts in (0, ByLanguage(de=2), 0, ByLanguage(de=1, fr=3), 0):
+        total += counts
+    assert total == ByLanguage(de=3, fr=3) and isinstance(total, ByLanguage)
