@@ -313,8 +313,9 @@ def normalize(
                 store, seconds, totals, reports, summaries, counts, logger,
             )  # fmt: skip
         except OSError as exc:  # the output folder: full, read-only, gone
+            tables.clean_stale_temps(out_dir)  # this run's, now that it writes no more
             logger.error(
-                "cannot write the tables in %s: %s; the previous tables are unchanged", out_dir, _os_error(exc)
+                "cannot write the output in %s: %s; the previous tables are unchanged", out_dir, _os_error(exc)
             )
             result = RunResult(reports, counts, {}, totals, changes, seconds, time.perf_counter() - started, None)
             _publish(result)

@@ -106,17 +106,23 @@ REAP_INTERVAL = 0.2  # seconds between two looks at the run's processes
 REAP_GRACE = 3.0  # seconds between SIGTERM and SIGKILL for what is left
 
 
+_reaper: subprocess.Popen | None = None
+
+
 def start_reaper() -> subprocess.Popen:
-    """Start the reaper of this process's run: a small process that, when this one ends
-    (normally, by a signal, by SIGKILL), ends every process this one started and is still
-    there, and removes the temporary server's database. It knows this process has ended
-    when the pipe it reads from closes, which the kernel does whatever the end."""
-    url = _set_here.get(DATABASE_KEYS[0])
-    folder = str(Path(url.split("///", 1)[1]).parent) if url else ""
-    return subprocess.Popen(
-        [sys.executable, str(Path(__file__)), "reap", str(os.getpid()), folder],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    """Start the reaper of this process's runs (once): a small process that, when this one
+    ends (normally, by a signal, by SIGKILL), ends every process this one started and is
+    still there, and removes the temporary server's database. It knows this process has
+    ended when the pipe it reads from closes, which the kernel does whatever the end."""
+    global _reaper
+    if _reaper is None or _reaper.poll() is not None:
+        url = _set_here.get(DATABASE_KEYS[0])
+        folder = str(Path(url.split("///", 1)[1]).parent) if url else ""
+        _reaper = subprocess.Popen(
+            [sys.executable, str(Path(__file__)), "reap", str(os.getpid()), folder],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    return _reaper
 
 
 def reap(parent: int, folder: str) -> None:

@@ -51,7 +51,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"lexnorm: {exc}", file=sys.stderr)
             return USAGE
         args.stage_timeout = args.stage_timeout or 0.0  # 0: no limit
-    signal.signal(signal.SIGTERM, _terminate)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return _run_interruptible(args)
     except KeyboardInterrupt as exc:
@@ -61,12 +61,12 @@ def _run(args: argparse.Namespace) -> int:
             "complete run, and the documents done so far are kept for the next run", file=sys.stderr,
         )  # fmt: skip
         return INTERRUPTED[how]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_interruptible(args: argparse.Namespace) -> int:
     from flows import prefect_env
-
-    prefect_env.start_reaper()
     from flows.normalize import default_settings, run  # imports Prefect: only when a run is asked for
     from stages.translate import INSTALL_HINT, TARGET, Translator
 
@@ -86,6 +86,7 @@ def _run_interruptible(args: argparse.Namespace) -> int:
 
     try:
         with output_lock(args.out):  # the flow takes it again; here it fails early with a clear message
+            prefect_env.start_reaper()
             result = run(
                 args.raw, args.out, settings, workers=args.workers, threads=args.in_process, dask=args.dask,
                 stage_timeout=args.stage_timeout,
@@ -98,13 +99,13 @@ def _run_interruptible(args: argparse.Namespace) -> int:
         print(f"lexnorm: cannot write to the output folder {args.out}: {reason}", file=sys.stderr)
         return OUTPUT_INCOMPLETE
     print(summary.console(result))
-    if not result.documents:
-        print(f"lexnorm: no *.txt or *.md files in {args.raw}", file=sys.stderr)
-        return 1
     if "clauses" not in result.outputs:
         print(f"lexnorm: the tables could not be written in {args.out} (see the error above); "
               "the previous tables are unchanged", file=sys.stderr)  # fmt: skip
         return OUTPUT_INCOMPLETE
+    if not result.documents:
+        print(f"lexnorm: no *.txt or *.md files in {args.raw}", file=sys.stderr)
+        return 1
     if "report" not in result.outputs:
         print(f"lexnorm: the tables were written in {args.out}, the HTML report was not (see the error above)",
               file=sys.stderr)  # fmt: skip

@@ -41,7 +41,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -430,7 +430,7 @@ class StageWorkers:
             self._replace(lane)
             error = overran(stage, timeout)
             return Performed(reject(origin, error), timeout, error=error)
-        except RuntimeError as exc:  # BrokenProcessPool is one; so is a submission after a stop
+        except (RuntimeError, CancelledError) as exc:  # BrokenProcessPool is one; the others come of a stop
             if self.stopped:
                 return _stopped(origin, stage)
             if not isinstance(exc, BrokenProcessPool):
@@ -470,7 +470,7 @@ class StageWorkers:
             except _Overran as exc:
                 error = overran(stages[exc.stage], timeout)
                 return Performed(reject(doc, error), timeout, error=error)
-            except BrokenProcessPool:
+            except (BrokenProcessPool, CancelledError):
                 if self.stopped:
                     return _stopped(doc, stages[-1])
         error = (
