@@ -14,6 +14,11 @@ in `stages`, this module only wires it.
   threads (`processes=0`, `lexnorm run --in-process`); or on a Dask cluster, whose
   workers are processes already.
 - The output folder is locked for the run.
+- Contained: a stage that fails or overruns the time limit (`stage_timeout`) rejects its
+  document; a failure while linking a document costs its links (a warning on the
+  document), a failure of the cross-document links costs those links (an error logged);
+  an output folder that cannot be written (full, read-only) fails the run with a clear
+  message and leaves the previous tables as they were.
 """
 
 # No `from __future__ import annotations` here: a served deployment validates the flow's
@@ -65,18 +70,21 @@ class Carried:
         return getattr(self.value, "doc_id", type(self.value).__name__)
 
     def then(
-        self, stage: stage_workers.Stage, settings: TranslationSettings, pool: StageWorkers | None, last: bool = False
-    ) -> "Carried":
+        self, stage: stage_workers.Stage, settings: TranslationSettings, pool: StageWorkers | None,
+        timeout: float | None, last: bool = False,
+    ) -> "Carried":  # fmt: skip
         """One stage on the carried document: in a worker process of `pool`, where it stays
         until its `last` stage (a `Held` reference is carried meanwhile), or here without a
-        pool. A stage that fails rejects the document (see `stages.workers.perform`) and is
-        logged; it is not retried, the same input would fail the same way."""
+        pool. A stage that fails, or runs longer than `timeout` seconds, rejects the
+        document (see `stages.workers.perform`) and is logged; it is not retried, the same
+        input would fail the same way. (A stage in hand when the run is interrupted is not
+        logged: nothing of it is written.)"""
         doc = self.value
         if pool is not None:
-            done = pool.perform(stage, doc, settings, keep=not last)
+            done = pool.perform(stage, doc, settings, keep=not last, timeout=timeout)
         else:
-            done = stage_workers.perform(stage, doc, settings)
-        if done.error:
+            done = stage_workers.perform(stage, doc, settings, timeout)
+        if done.error and not (pool is not None and pool.stopped):
             get_run_logger().error("%s: %s", doc.doc_id, done.error)
         info = {**self.info, "seconds": {**self.info.get("seconds", {}), stage.name: done.seconds}}
         if stage.translates:
@@ -107,28 +115,28 @@ def ingest_task(path: Path, raw_dir: Path) -> Carried:
 # The stage tasks: each hands its stage to the run's worker processes (`pool`), or does it
 # in its own thread when there are none.
 @task(name="clauses", task_run_name="clauses {doc.name}", cache_policy=NO_CACHE)
-def clauses_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None) -> Carried:
-    return doc.then(stage_workers.CLAUSE, settings, pool)
+def clauses_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None, timeout: float | None) -> Carried:
+    return doc.then(stage_workers.CLAUSE, settings, pool, timeout)
 
 
 @task(name="language", task_run_name="language {doc.name}", cache_policy=NO_CACHE)
-def language_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None) -> Carried:
-    return doc.then(stage_workers.LANGUAGE, settings, pool)
+def language_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None, timeout: float | None) -> Carried:
+    return doc.then(stage_workers.LANGUAGE, settings, pool, timeout)
 
 
 @task(name="segment", task_run_name="segment {doc.name}", cache_policy=NO_CACHE)
-def segment_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None) -> Carried:
-    return doc.then(stage_workers.SEGMENTATION, settings, pool)
+def segment_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None, timeout: float | None) -> Carried:
+    return doc.then(stage_workers.SEGMENTATION, settings, pool, timeout)
 
 
 @task(name="translate", task_run_name="translate {doc.name}", cache_policy=NO_CACHE)
-def translate_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None) -> Carried:
-    return doc.then(stage_workers.TRANSLATION, settings, pool)
+def translate_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None, timeout: float | None) -> Carried:
+    return doc.then(stage_workers.TRANSLATION, settings, pool, timeout)
 
 
 @task(name="topics", task_run_name="topics {doc.name}", cache_policy=NO_CACHE)
-def topics_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None) -> Carried:
-    return doc.then(stage_workers.TOPIC, settings, pool, last=True)
+def topics_task(doc: Carried, settings: TranslationSettings, pool: StageWorkers | None, timeout: float | None) -> Carried:
+    return doc.then(stage_workers.TOPIC, settings, pool, timeout, last=True)
 
 
 @task(name="plan", cache_policy=NO_CACHE)
@@ -138,8 +146,15 @@ def plan_task(paths: list[Path], raw_dir: Path, out_dir: Path, run_fingerprint: 
 
 @task(name="align", cache_policy=NO_CACHE)
 def align_task(summaries: Carried, manifest: list[tuple[str, str]], out_dir: Path, keys: dict[str, str]) -> Carried:
+    """The parallel and topic links across documents. A failure costs these links (logged
+    as an error, the links empty), not the run's tables."""
     store = incremental.ResultStore(out_dir)
-    return Carried(alignment.cross_document_links(summaries.value, manifest, lambda doc_id: store.load(keys[doc_id])))
+    try:
+        links = alignment.cross_document_links(summaries.value, manifest, lambda doc_id: store.load(keys[doc_id]))
+    except Exception as exc:  # contained: the documents' tables do not depend on these links
+        get_run_logger().error("links across documents not made (parallel, topic): %s: %s", type(exc).__name__, exc)
+        return Carried([])
+    return Carried(links)
 
 
 def default_settings(out_dir: Path, **overrides) -> TranslationSettings:
@@ -204,7 +219,7 @@ class _InFlight:
     def finished(self) -> bool:
         return self.outcome is not None
 
-    def advance(self, settings: TranslationSettings, pool: StageWorkers | None) -> bool:
+    def advance(self, settings: TranslationSettings, pool: StageWorkers | None, timeout: float | None) -> bool:
         """Take the current stage's result if it is there and submit the next stage;
         whether anything moved. A read that failed even after its retries, or a task that
         failed outside its stage's own error handling, becomes a rejected row; a rejected
@@ -221,7 +236,7 @@ class _InFlight:
         elif not outcome.value.ok or self.step == len(_STAGES):
             self.outcome = outcome
         else:
-            self.future = _STAGES[self.step].submit(outcome, settings, pool, wait_for=[self.future])
+            self.future = _STAGES[self.step].submit(outcome, settings, pool, timeout, wait_for=[self.future])
             self.step += 1
         return True
 
@@ -250,15 +265,24 @@ def normalize(
     translation: TranslationSettings | None = None,
     processes: int | None = None,
     in_flight: int | None = None,
+    stage_timeout: float | None = None,
 ) -> RunResult:
     """Normalise every agreement in `raw_dir` into Parquet tables in `out_dir`, the stages
-    running in `processes` worker processes (default: one per core; 0: in the task threads)."""
+    running in `processes` worker processes (default: one per core; 0: in the task threads).
+    A stage that takes longer than `stage_timeout` seconds on a document rejects that
+    document (default LEXNORM_STAGE_TIMEOUT, else 600; 0: no limit).
+
+    When the tables cannot be written (a full disk, a read-only folder) the previous ones
+    stay as they were and the result has no `outputs`; when only the HTML report cannot be
+    written, the previous report is removed (it would describe other tables) and the
+    result's `outputs` have no "report"."""
     logger = get_run_logger()
     started = time.perf_counter()
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     settings = translation or default_settings(out_dir)
     processes = stage_workers.default_count() if processes is None else processes
     in_flight = in_flight or _in_flight(processes)
+    timeout = stage_workers.default_timeout() if stage_timeout is None else (stage_timeout or None)
     settings = _cores_shared(settings, processes)
     totals = dict.fromkeys(translate.COUNTS, 0)
     seconds: dict[str, float] = {}  # stage -> seconds spent, as the stages recorded it
@@ -287,56 +311,34 @@ def normalize(
             result = _unchanged(last, planned, changes, out_dir, seconds, started, logger)
             _publish(result)
             return result
-        window: deque = deque()
-        queue = deque(planned)
-        with _stage_workers(processes, settings, planned) as pool, tables.TableWriter(out_dir) as writer:
-            while queue or window:
-                while queue and len(window) < max(1, in_flight):
-                    window.append(_start(queue.popleft(), store, raw_dir))
-                moving = [item for item in window if isinstance(item, _InFlight) and not item.finished]
-                moved = any([item.advance(settings, pool) for item in moving])  # every one, not the first only
-                if isinstance(window[0], _InFlight) and not window[0].finished:
-                    if not moved:
-                        _wait_any([item.future for item in moving], timeout=0.05)
-                    continue
-                head = window.popleft()  # in doc_id order, so the tables are too
-                if not isinstance(head, _InFlight):
-                    p, doc = head
-                else:
-                    p, carried = head.planned, head.outcome
-                    doc = carried.value
-                    for stage, spent in carried.info.get("seconds", {}).items():
-                        seconds[stage] = seconds.get(stage, 0.0) + spent
-                    for key, n in carried.info.get("translation", {}).items():
-                        totals[key] += n
-                with _timed(seconds, "write"):
-                    if isinstance(head, _InFlight):
-                        store.save(p.key, doc)
-                    writer.add_document(doc)
-                    reports.append(DocumentReport.of(doc, p.state))
-                    if doc.ok:
-                        translated = alignment.translation_links(doc)
-                        writer.add_links(translated)
-                        counts["translation"] += len(translated)
-                        summaries.append(alignment.summarize(doc))
-                _progress(logger, len(reports), len(planned), reports[-1], head)
-            keys = {p.doc_id: p.key for p in planned}
-            with _timed(seconds, "alignment"):
-                links = align_task(Carried(summaries), manifest, out_dir, keys).value
-            with _timed(seconds, "write"):
-                writer.add_links(links)
-                for link in links:
-                    counts[link.kind] += 1
-                outputs = writer.commit()
-            run_id = writer.run_id
+        try:
+            links, outputs, run_id = _stream(
+                planned, manifest, raw_dir, out_dir, settings, processes, in_flight, timeout,
+                store, seconds, totals, reports, summaries, counts, logger,
+            )  # fmt: skip
+        except OSError as exc:  # the output folder: full, read-only, gone
+            tables.clean_stale_temps(out_dir)  # this run's, now that it writes no more
+            logger.error(
+                "cannot write the output in %s: %s; the previous tables are unchanged", out_dir, _os_error(exc)
+            )
+            result = RunResult(reports, counts, {}, totals, changes, seconds, time.perf_counter() - started, None)
+            _publish(result)
+            return result
         with _timed(seconds, "report"):
             try:
                 outputs["report"] = report.write_report(out_dir)
             except Exception as exc:  # the tables are written; a report that fails must not undo the run
-                logger.error("the HTML report could not be written: %s: %s", type(exc).__name__, exc)
+                stale = out_dir / report.REPORT_NAME
+                logger.error(
+                    "the HTML report could not be written: %s%s", _os_error(exc),
+                    f"; the previous {stale.name}, which described other tables, was removed" if _remove(stale) else "",
+                )  # fmt: skip
         inputs["tables"] = dict.fromkeys(tables.TABLE_NAMES, run_id)  # what table_run_ids will read next time
         record = {**inputs, "run_id": run_id, "alignment_counts": counts, "outputs": {k: str(v) for k, v in outputs.items()}}
-        store.record_run(planned, {r.doc_id: r.stored() for r in reports}, record)
+        try:
+            store.record_run(planned, {r.doc_id: r.stored() for r in reports}, record)
+        except OSError as exc:  # the tables are written; the next run does its documents again
+            logger.error("cannot record the run in the results store: %s", _os_error(exc))
     for line in alignment.parallel_summary(links):
         logger.info("parallel versions %s", line)
     if totals["glossed"]:
@@ -349,6 +351,88 @@ def normalize(
     result = RunResult(reports, counts, outputs, totals, changes, seconds, time.perf_counter() - started, run_id)
     _publish(result)
     return result
+
+
+def _stream(
+    planned, manifest, raw_dir, out_dir, settings, processes, in_flight, timeout,
+    store, seconds, totals, reports, summaries, counts, logger,
+):  # fmt: skip
+    """The documents through the stages and into the tables, in doc_id order, then the
+    links across documents; (links, table paths, run id), the counters filled in. An
+    OSError here is the output folder's (the reads are in their tasks)."""
+    window: deque = deque()
+    queue = deque(planned)
+    with _stage_workers(processes, settings, planned) as pool, tables.TableWriter(out_dir) as writer:
+        while queue or window:
+            while queue and len(window) < max(1, in_flight):
+                window.append(_start(queue.popleft(), store, raw_dir))
+            moving = [item for item in window if isinstance(item, _InFlight) and not item.finished]
+            moved = any([item.advance(settings, pool, timeout) for item in moving])  # every one, not the first only
+            if isinstance(window[0], _InFlight) and not window[0].finished:
+                if not moved:
+                    _wait_any([item.future for item in moving], timeout=0.05)
+                continue
+            head = window.popleft()  # in doc_id order, so the tables are too
+            if not isinstance(head, _InFlight):
+                p, doc = head
+            else:
+                p, carried = head.planned, head.outcome
+                doc = carried.value
+                for stage, spent in carried.info.get("seconds", {}).items():
+                    seconds[stage] = seconds.get(stage, 0.0) + spent
+                for key, n in carried.info.get("translation", {}).items():
+                    totals[key] += n
+            with _timed(seconds, "write"):
+                if isinstance(head, _InFlight):
+                    store.save(p.key, doc)
+                translated, summarized, doc = _linked(doc, logger)
+                writer.add_document(doc)
+                reports.append(DocumentReport.of(doc, p.state))
+                writer.add_links(translated)
+                counts["translation"] += len(translated)
+                if summarized is not None:
+                    summaries.append(summarized)
+            _progress(logger, len(reports), len(planned), reports[-1], head)
+        keys = {p.doc_id: p.key for p in planned}
+        with _timed(seconds, "alignment"):
+            links = align_task(Carried(summaries), manifest, out_dir, keys).value
+        with _timed(seconds, "write"):
+            writer.add_links(links)
+            for link in links:
+                counts[link.kind] += 1
+            outputs = writer.commit()
+        return links, outputs, writer.run_id
+
+
+def _linked(doc, logger):
+    """(translation links, summary for the cross-document links, document) of a document
+    as it is written. A failure here is lexnorm's, not the document's: its clauses are
+    good, so it stays `ok` with a warning saying which links it lacks (the stored result
+    has no such warning: the next run tries again)."""
+    if not doc.ok:
+        return [], None, doc
+    try:
+        return alignment.translation_links(doc), alignment.summarize(doc), doc
+    except Exception as exc:  # contained to this document
+        warning = f"links not made (translation, parallel and topic): {type(exc).__name__}: {exc}"
+        logger.error("%s: %s", doc.doc_id, warning)
+        return [], None, replace(doc, warnings=(*doc.warnings, warning))
+
+
+def _os_error(exc: BaseException) -> str:
+    """An error for a message: the OS's words and the file for an OSError."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}" + (f": {exc.filename}" if exc.filename else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _remove(path: Path) -> bool:
+    """Remove `path` if it is there; whether it was (a full disk still allows it)."""
+    try:
+        path.unlink()
+        return True
+    except OSError:
+        return False
 
 
 @contextmanager
@@ -432,9 +516,11 @@ def run(
     workers: int | None = None,
     threads: bool = False,
     dask: str | None = None,
+    stage_timeout: float | None = None,
 ) -> RunResult:
     """The flow with `workers` workers (default: one per core): worker processes, or
-    threads of this process (`threads=True`), or Dask workers (see `task_runner`)."""
+    threads of this process (`threads=True`), or Dask workers (see `task_runner`); each
+    stage limited to `stage_timeout` seconds per document (see `normalize`)."""
     workers = workers or stage_workers.default_count()
     if settings is not None and dask:
         settings = _cores_shared(settings, workers)
@@ -442,7 +528,9 @@ def run(
     if processes:
         stage_workers.shared(processes)  # they warm up while Prefect starts
     flow_run = normalize.with_options(task_runner=task_runner(workers, threads, dask))
-    return flow_run(raw_dir, out_dir, settings, processes=processes, in_flight=_in_flight(workers))
+    return flow_run(
+        raw_dir, out_dir, settings, processes=processes, in_flight=_in_flight(workers), stage_timeout=stage_timeout
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,13 +1,29 @@
-"""Prefect defaults for lexnorm: local, offline, quiet.
+"""Prefect defaults for lexnorm: local, offline, quiet, and nothing left behind.
 
 These are defaults only (`os.environ.setdefault`): a team that points PREFECT_API_URL at
 its own Prefect server, or sets any of these variables, keeps its settings. They must be
 in place before `prefect` is imported, which is why `flows/__init__.py` calls this.
+
+Without PREFECT_API_URL a run uses Prefect's temporary server, a uvicorn process that
+Prefect starts and stops. Two things keep it from outliving the run:
+- its database is a file of this process's own, removed when the process ends (Prefect's
+  default, ~/.prefect/prefect.db, grows by about 2 MB per run and is never trimmed);
+- `lexnorm run` starts a reaper (`start_reaper`) that ends every process of the run, the
+  temporary server included, when the run's main process ends, even by SIGKILL: Prefect
+  starts that server itself, so lexnorm cannot ask the kernel to kill it with its parent
+  as it does for its own worker processes (`stages.workers.die_with_parent`).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 OFFLINE_DEFAULTS = {
     # no anonymous usage telemetry: neither the SDK's events nor the server's heartbeat
@@ -27,12 +43,132 @@ OFFLINE_DEFAULTS = {
 # after a burst of task events, the server is stopped while its task-run recorder is still
 # writing them, and it logs the cancelled write with a traceback. That server lives only
 # for the run, so its own log is kept to critical messages; a real server is untouched.
-TEMPORARY_SERVER_DEFAULTS = {"PREFECT_LOGGING_LOGGERS_PREFECT_SERVER_LEVEL": "CRITICAL"}
+#
+# Prefect waits 20 s for that server to answer; on a busy machine (two cores, other jobs)
+# it can take longer than that to start, and the run would fail: it is given 120 s.
+TEMPORARY_SERVER_DEFAULTS = {
+    "PREFECT_LOGGING_LOGGERS_PREFECT_SERVER_LEVEL": "CRITICAL",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+DATABASE_KEYS = ("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL")
+DATABASE_PREFIX = "lexnorm-prefect-"  # + pid + "-": the temporary server's database folder of one process
+
+_set_here: dict[str, str] = {}  # the temporary-server defaults this process set (not the user's)
 
 
 def use_local_prefect() -> None:
     for key, value in OFFLINE_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    if not os.environ.get("PREFECT_API_URL"):
-        for key, value in TEMPORARY_SERVER_DEFAULTS.items():
-            os.environ.setdefault(key, value)
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    for key, value in TEMPORARY_SERVER_DEFAULTS.items():
+        if key not in os.environ:
+            os.environ[key] = _set_here[key] = value
+    if not any(os.environ.get(key) for key in DATABASE_KEYS):
+        os.environ[DATABASE_KEYS[0]] = _set_here[DATABASE_KEYS[0]] = f"sqlite+aiosqlite:///{_database_folder()}/prefect.db"
+
+
+def _database_folder() -> Path:
+    """A new folder for this process's temporary-server database, removed when the process
+    ends (or, if it is killed, by its reaper or by the next process that looks)."""
+    _sweep()
+    folder = Path(tempfile.mkdtemp(prefix=f"{DATABASE_PREFIX}{os.getpid()}-"))
+    atexit.register(shutil.rmtree, folder, True)  # runs after Prefect's atexit has stopped the server
+    return folder
+
+
+def _sweep() -> None:
+    """Remove the database folders of processes that are gone (killed before their exit)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{DATABASE_PREFIX}*-*"):
+        try:
+            os.kill(int(folder.name[len(DATABASE_PREFIX) :].split("-")[0]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, PermissionError):  # not ours, or another user's live process
+            pass
+
+
+def real_server_environ() -> dict[str, str]:
+    """The environment for a real (long-lived) Prefect server, which this process is about
+    to become (exec): without the defaults meant for the temporary one (its own database,
+    now removed; its quiet log) and without PREFECT_API_URL."""
+    if DATABASE_KEYS[0] in _set_here:
+        shutil.rmtree(Path(_set_here[DATABASE_KEYS[0]].split("///", 1)[1]).parent, ignore_errors=True)
+    env = {k: v for k, v in os.environ.items() if not (k in _set_here and _set_here[k] == v)}
+    env.pop("PREFECT_API_URL", None)
+    return env
+
+
+# ------------------------------------------------------------------------------ the reaper
+
+REAP_INTERVAL = 0.5  # seconds between two looks at the run's processes (about 1% of a core, 15 MB)
+REAP_GRACE = 3.0  # seconds between SIGTERM and SIGKILL for what is left
+
+
+_reaper: subprocess.Popen | None = None
+
+
+def start_reaper() -> subprocess.Popen:
+    """Start the reaper of this process's runs (once): a small process that, when this one
+    ends (normally, by a signal, by SIGKILL), ends every process this one started and is
+    still there, and removes the temporary server's database. It knows this process has
+    ended when the pipe it reads from closes, which the kernel does whatever the end."""
+    global _reaper
+    if _reaper is None or _reaper.poll() is not None:
+        url = _set_here.get(DATABASE_KEYS[0])
+        folder = str(Path(url.split("///", 1)[1]).parent) if url else ""
+        _reaper = subprocess.Popen(
+            [sys.executable, str(Path(__file__)), "reap", str(os.getpid()), folder],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    return _reaper
+
+
+def reap(parent: int, folder: str) -> None:
+    """The reaper's loop (see `start_reaper`): every REAP_INTERVAL, note the processes
+    descended from `parent`; when its pipe closes, end them (SIGTERM, then SIGKILL after
+    REAP_GRACE) and their own children, then remove `folder`. Signals meant for the run
+    (Ctrl-C reaches the whole process group) leave it alone: it ends after the run."""
+    import select
+
+    import psutil  # a dependency of distributed, which prefect-dask brings
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    me = os.getpid()
+    seen: dict[int, psutil.Process] = {}
+    try:
+        run = psutil.Process(parent)
+        while True:
+            for child in run.children(recursive=True):
+                if child.pid != me:
+                    seen.setdefault(child.pid, child)
+            if select.select([sys.stdin], [], [], REAP_INTERVAL)[0] and not os.read(sys.stdin.fileno(), 1024):
+                break  # the pipe closed: the run's main process has ended
+    except psutil.NoSuchProcess:
+        pass
+    left = []
+    for process in seen.values():
+        try:
+            left += [process, *process.children(recursive=True)]  # is_running() guards against a reused pid
+        except psutil.NoSuchProcess:
+            pass
+    left = [p for p in left if p.pid != me and p.is_running()]
+    for process in left:
+        try:
+            process.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(left, timeout=REAP_GRACE)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["reap"]:
+    reap(int(sys.argv[2]), sys.argv[3])

@@ -11,16 +11,62 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
 from lexnorm import __version__
 
 
+# Exit statuses of `lexnorm run` beyond 0 (done) and 1 (no input files).
+USAGE, LOCKED, OUTPUT_INCOMPLETE = 2, 3, 4
+INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal, as a shell reports it
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into the same orderly stop as Ctrl-C."""
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated
+
+
 def _run(args: argparse.Namespace) -> int:
+    """`lexnorm run`. Ctrl-C and SIGTERM stop the run in order within seconds: the worker
+    processes are killed at once (their stages are in hand and nothing of them would be
+    written), the previous tables stay, Prefect's temporary server is stopped. A reaper
+    ends whatever is left if this process is killed outright (SIGKILL)."""
     if not args.raw.is_dir():
         print(f"lexnorm: input folder {args.raw} does not exist", file=sys.stderr)
-        return 2
+        return USAGE
+    if args.stage_timeout is not None and args.stage_timeout < 0:
+        print("lexnorm: --stage-timeout must be a number of seconds (0: no limit)", file=sys.stderr)
+        return USAGE
+    if args.stage_timeout is None:
+        from stages.workers import default_timeout
+
+        try:
+            args.stage_timeout = default_timeout()
+        except ValueError as exc:
+            print(f"lexnorm: {exc}", file=sys.stderr)
+            return USAGE
+        args.stage_timeout = args.stage_timeout or 0.0  # 0: no limit
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run_interruptible(args)
+    except KeyboardInterrupt as exc:
+        how = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
+        print(
+            f"lexnorm: run stopped ({signal.Signals(how).name}); the tables in {args.out} are those of the last "
+            "complete run, and the documents done so far are kept for the next run", file=sys.stderr,
+        )  # fmt: skip
+        return INTERRUPTED[how]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_interruptible(args: argparse.Namespace) -> int:
+    from flows import prefect_env
     from flows.normalize import default_settings, run  # imports Prefect: only when a run is asked for
     from stages.translate import INSTALL_HINT, TARGET, Translator
 
@@ -34,20 +80,36 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.require_model and not any(p.to_code == TARGET for p in Translator(settings).packages):
         print(f"lexnorm: --require-model: no Argos model into English is installed; {INSTALL_HINT}", file=sys.stderr)
-        return 2
+        return USAGE
     from stages import summary
     from stages.tables import OutputLocked, output_lock
 
     try:
         with output_lock(args.out):  # the flow takes it again; here it fails early with a clear message
-            result = run(args.raw, args.out, settings, workers=args.workers, threads=args.in_process, dask=args.dask)
+            prefect_env.start_reaper()
+            result = run(
+                args.raw, args.out, settings, workers=args.workers, threads=args.in_process, dask=args.dask,
+                stage_timeout=args.stage_timeout,
+            )  # fmt: skip
     except OutputLocked as exc:
         print(f"lexnorm: {exc}", file=sys.stderr)
-        return 3
+        return LOCKED
+    except OSError as exc:  # the output folder cannot be made or locked: read-only, a file in its place
+        reason = exc.strerror or str(exc)
+        print(f"lexnorm: cannot write to the output folder {args.out}: {reason}", file=sys.stderr)
+        return OUTPUT_INCOMPLETE
     print(summary.console(result))
+    if "clauses" not in result.outputs:
+        print(f"lexnorm: the tables could not be written in {args.out} (see the error above); "
+              "the previous tables are unchanged", file=sys.stderr)  # fmt: skip
+        return OUTPUT_INCOMPLETE
     if not result.documents:
         print(f"lexnorm: no *.txt or *.md files in {args.raw}", file=sys.stderr)
         return 1
+    if "report" not in result.outputs:
+        print(f"lexnorm: the tables were written in {args.out}, the HTML report was not (see the error above)",
+              file=sys.stderr)  # fmt: skip
+        return OUTPUT_INCOMPLETE
     return 0
 
 
@@ -91,8 +153,9 @@ def _server(args: argparse.Namespace) -> int:
     """`prefect server start` with lexnorm's offline defaults (no telemetry, no update checks)."""
     import flows  # noqa: F401  (sets the offline defaults in this environment)
 
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"}
-    env.pop("PREFECT_API_URL", None)
+    from flows.prefect_env import real_server_environ
+
+    env = {**real_server_environ(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"}
     prefect = Path(sys.executable).with_name("prefect")
     command = [str(prefect), "server", "start", "--host", args.host, "--port", str(args.port)]
     os.execve(command[0], command, env)
@@ -139,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--workers", type=int, help="parallel workers: worker processes, or threads, or Dask workers (default: one per core)")
     run.add_argument("--in-process", action="store_true", help="run the stages in threads of this process, not in worker processes")
     run.add_argument("--dask", metavar="ADDRESS", help="run the stages on a Dask cluster: tcp://host:8786, or `local`")
+    run.add_argument(
+        "--stage-timeout", type=float, metavar="SECONDS",
+        help="reject a document whose stage takes longer (default 600, env LEXNORM_STAGE_TIMEOUT; 0: no limit)",
+    )  # fmt: skip
     run.set_defaults(handler=_run)
 
     serve = commands.add_parser("serve", help="serve the flow as a Prefect deployment on a cron schedule")

@@ -50,11 +50,14 @@ def _temp_path(out_dir: Path, name: str) -> Path:
 
 
 def clean_stale_temps(out_dir: Path) -> list[Path]:
-    """Remove temporary table files left by a run that was killed (call under the lock)."""
+    """Remove the temporary files (`.<name>.<pid>.tmp`: tables, stored results, report) in
+    the output folder and below, left by a run that was killed or could not finish its
+    writes (a full disk). Call under the output lock: then no other run is writing them."""
     removed = []
-    for tmp in Path(out_dir).glob(".*.parquet.*.tmp"):
-        tmp.unlink(missing_ok=True)
-        removed.append(tmp)
+    for tmp in Path(out_dir).rglob(".*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
     return removed
 
 
@@ -196,9 +199,14 @@ class TableWriter:
         return final
 
     def abort(self) -> None:
+        """Drop this run's temporary files; the previous tables stay. Closing a writer
+        flushes it, which fails again on a full disk: that error is moot, the file goes."""
         for writer in self.writers.values():
             if writer is not None:
-                writer.close()
+                try:
+                    writer.close()
+                except (OSError, pa.ArrowException):
+                    writer.is_open = False  # closed as far as it can be: its __del__ must not retry
         self.writers = dict.fromkeys(self.writers)
         for tmp in self.temps.values():
             tmp.unlink(missing_ok=True)

@@ -11,7 +11,14 @@ its first stage and stays there until its last: between stages only a `Held` ref
 travels. A stage that raises rejects its document with the error. A document whose stage
 kills its worker process (a crash in native code, the memory limit) is tried once more
 in a process of its own, and rejected if that dies too; the documents the dead worker
-held are replayed from what was sent to it, and a new worker takes its place.
+held are replayed from what was sent to it, and a new worker takes its place. A stage that
+runs longer than the run's time limit (`timeout`) has its worker killed: that document
+alone is rejected, the others the worker held are replayed likewise.
+
+No worker outlives the process that started it: on Linux the kernel kills a worker when
+its parent ends, however it ends (SIGKILL included: `PR_SET_PDEATHSIG`); elsewhere a
+thread in the worker watches the parent. A run that is interrupted (Ctrl-C, SIGTERM)
+stops its pool at once (`StageWorkers.stop`) instead of waiting for the stages in hand.
 
 Plain Python (`concurrent.futures`), no Prefect: the flow's tasks hand their stage to
 `StageWorkers.perform`, or call `perform` themselves when they already run in a worker
@@ -20,16 +27,22 @@ process of their own (Dask) or when a run asks for no worker processes.
 
 from __future__ import annotations
 
+import ctypes
+import itertools
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.util
 import os
+import queue
 import signal
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
@@ -68,14 +81,38 @@ class Performed:
     error: str | None = None
 
 
+DEFAULT_TIMEOUT = 600.0  # seconds one stage may take on one document (LEXNORM_STAGE_TIMEOUT)
+
+
+def default_timeout() -> float | None:
+    """The per-document, per-stage time limit: LEXNORM_STAGE_TIMEOUT seconds (0: none),
+    else DEFAULT_TIMEOUT. A value that is not a number is an error, not a silent default."""
+    value = os.environ.get("LEXNORM_STAGE_TIMEOUT", "").strip()
+    if not value:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"LEXNORM_STAGE_TIMEOUT={value!r} is not a number of seconds") from None
+    return seconds if seconds > 0 else None
+
+
+def overran(stage: Stage, timeout: float) -> str:
+    return f"{stage.name} stage took longer than {timeout:g} s; document rejected"
+
+
 def reject(doc: Document, error: str) -> Document:
     return replace(doc, status="rejected", error=error, clauses=())
 
 
-def perform(stage: Stage, doc: Document, settings: TranslationSettings) -> Performed:
+def perform(stage: Stage, doc: Document, settings: TranslationSettings, timeout: float | None = None) -> Performed:
     """Run one stage on a document in this process, timing it. An exception rejects the
     document (with the exception summarised) instead of escaping: the same input would fail
-    the same way again. A rejected document passes through untouched."""
+    the same way again. A rejected document passes through untouched.
+
+    With a `timeout`, a stage that took longer rejects its document too, but only once it
+    has returned: a thread cannot be stopped from outside. The tables are then what worker
+    processes give (which do stop the stage: `StageWorkers.perform`), not the time."""
     if not doc.ok:
         return Performed(doc)
     start = time.perf_counter()
@@ -92,7 +129,11 @@ def perform(stage: Stage, doc: Document, settings: TranslationSettings) -> Perfo
     except Exception as exc:  # the point is to contain any failure
         error = f"{stage.name} stage failed: {type(exc).__name__}: {exc}"
         doc = reject(doc, error)
-    return Performed(doc, time.perf_counter() - start, counts, error)
+    seconds = time.perf_counter() - start
+    if error is None and timeout is not None and seconds > timeout:
+        error = overran(stage, timeout)
+        doc = reject(doc, error)
+    return Performed(doc, seconds, counts, error)
 
 
 def warm_up() -> None:
@@ -102,10 +143,67 @@ def warm_up() -> None:
     language.detect("warm up")
 
 
-def _worker_started(warm: bool = True) -> None:
-    """In a new worker process: Ctrl-C is for the main process, which stops the run and its
-    workers in order (a worker interrupted on its own would only print a traceback)."""
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """In a child process: end when `parent` ends, however it ends. On Linux the kernel
+    sends SIGKILL (`PR_SET_PDEATHSIG`: nothing to poll, and it works while this process is
+    busy in native code); it is tied to the thread that started this process, which is why
+    workers are started by one thread that lives as long as the process (`_lasting`).
+    Elsewhere a daemon thread waits on multiprocessing's pipe from the parent, which closes
+    when the parent ends. If the parent is already gone, end now."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:
+        sentinel = multiprocessing.parent_process().sentinel
+
+        def watch() -> None:
+            multiprocessing.connection.wait([sentinel])
+            os._exit(1)
+
+        threading.Thread(target=watch, name="lexnorm-parent-watch", daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+class _Clock:
+    """Which call a worker process is running and since when, in memory shared with the
+    process that sent it (three floats: call number, stage index, start on the monotonic
+    clock, which all processes of the machine share; 0 when idle). The sender reads it to
+    tell a stage that overruns the time limit from a call still waiting its turn."""
+
+    def __init__(self, context) -> None:
+        self.cells = context.RawArray("d", 3)
+
+    def begin(self, call: int, stage: int) -> None:
+        self.cells[2] = 0.0
+        self.cells[0], self.cells[1] = call, stage
+        self.cells[2] = time.monotonic()
+
+    def end(self) -> None:
+        self.cells[2] = 0.0
+
+    def running(self, call: int) -> tuple[int, float] | None:
+        """(stage index, seconds it has run) when the worker is running `call`, else None."""
+        started, current, stage = self.cells[2], self.cells[0], self.cells[1]
+        if not started or current != call or self.cells[2] != started:
+            return None
+        return int(stage), time.monotonic() - started
+
+
+_clock: _Clock | None = None  # in a worker process: the clock its sender reads
+
+
+def _worker_started(parent: int, clock: _Clock, warm: bool = True) -> None:
+    """In a new worker process: it dies with its parent; Ctrl-C is for the main process,
+    which stops the run and its workers in order (a worker interrupted on its own would
+    only print a traceback)."""
+    global _clock
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _clock = clock
     if warm:
         warm_up()
 
@@ -139,23 +237,37 @@ class Held:
 _held: dict[str, Document] = {}  # in a worker process: the documents it holds, by key
 
 
-def _perform_held(stage: Stage, sent: Document | str, settings: TranslationSettings, keep: str | None) -> Performed:
+@contextmanager
+def _timed_call(call: int, stage: int) -> Iterator[None]:
+    """In a worker process: call `call` runs stage `stage` (see `_Clock`)."""
+    _clock.begin(call, stage)
+    try:
+        yield
+    finally:
+        _clock.end()
+
+
+def _perform_held(
+    stage: Stage, sent: Document | str, settings: TranslationSettings, keep: str | None, call: int
+) -> Performed:
     """In a worker process: the stage on the document sent, or on the one held here under
     the key sent. With `keep`, an accepted result stays here under that key and only the
     outcome goes back (`doc` None)."""
     doc = _held.pop(sent) if isinstance(sent, str) else sent
-    done = perform(stage, doc, settings)
+    with _timed_call(call, 0):
+        done = perform(stage, doc, settings)
     if keep is None or not done.doc.ok:
         return done
     _held[keep] = done.doc
     return replace(done, doc=None)
 
 
-def _replay(stages: tuple[Stage, ...], doc: Document, settings: TranslationSettings) -> Performed:
+def _replay(stages: tuple[Stage, ...], doc: Document, settings: TranslationSettings, call: int) -> Performed:
     """In a worker process: `stages` one after the other, as one outcome."""
     seconds, counts = 0.0, {}
-    for stage in stages:
-        done = perform(stage, doc, settings)
+    for index, stage in enumerate(stages):
+        with _timed_call(call, index):
+            done = perform(stage, doc, settings)
         doc, seconds = done.doc, seconds + done.seconds
         counts.update({k: counts.get(k, 0) + n for k, n in done.counts.items()})
         if done.error:
@@ -163,14 +275,108 @@ def _replay(stages: tuple[Stage, ...], doc: Document, settings: TranslationSetti
     return Performed(doc, seconds, counts)
 
 
+class _Lasting(threading.Thread):
+    """A thread that lives as long as this process and starts the worker processes, so
+    that the kernel kills them when this process ends and not before (`die_with_parent`):
+    Prefect's task threads, which start replacement workers, end with their run."""
+
+    def __init__(self) -> None:
+        super().__init__(name="lexnorm-worker-starter", daemon=True)
+        self.calls: queue.SimpleQueue = queue.SimpleQueue()
+        self.pid = os.getpid()
+        self.start()
+
+    def run(self) -> None:
+        while True:
+            call, future = self.calls.get()
+            try:
+                future.set_result(call())
+            except BaseException as exc:  # handed to the caller
+                future.set_exception(exc)
+
+    def __call__(self, call: Callable[[], object]) -> object:
+        future: Future = Future()
+        self.calls.put((call, future))
+        return future.result()
+
+
+_starter: _Lasting | None = None
+_starter_lock = threading.Lock()
+
+
+def _lasting(call: Callable[[], object]) -> object:
+    """`call()` in this process's `_Lasting` thread."""
+    global _starter
+    with _starter_lock:
+        if _starter is None or _starter.pid != os.getpid():
+            _starter = _Lasting()
+    return _starter(call)
+
+
+def _executor(context, clock: _Clock, warm: bool) -> ProcessPoolExecutor:
+    """A single-process executor whose worker dies with this process and runs by `clock`."""
+    return ProcessPoolExecutor(1, mp_context=context, initializer=_worker_started, initargs=(os.getpid(), clock, warm))
+
+
 class _Lane:
-    """One worker process (a single-process executor) and how many documents it has been
-    given and not yet handed back."""
+    """One worker process (a single-process executor, its process started at once by the
+    lasting thread), how many documents it has been given and not yet handed back, and
+    the clock its stages run by."""
 
     def __init__(self, context) -> None:
-        self.executor = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_started)
+        self.clock = _Clock(context)
+        self.executor = _executor(context, self.clock, True)
+        self.pid: Future = _lasting(lambda: self.executor.submit(os.getpid))  # the first call starts the process
         self.load = 0
         self.broken = False
+
+    def kill(self) -> None:
+        """Kill the worker process now (a stage over its time limit; a run that stops)."""
+        _kill(self.pid)
+
+
+def _kill(pid: Future) -> None:
+    if pid.done() and pid.exception() is None:
+        try:
+            os.kill(pid.result(), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    else:
+        pid.cancel()
+
+
+class _Overran(Exception):
+    """A stage ran past the time limit; its worker process was killed."""
+
+    def __init__(self, stage: int) -> None:
+        self.stage = stage
+
+
+def _stopped(doc: Document, stage: Stage) -> Performed:
+    """The outcome of a stage in hand when the pool was stopped (the run is interrupted and
+    writes nothing more; the document is done again by the next run)."""
+    error = f"{stage.name} stage stopped: the run was interrupted"
+    return Performed(reject(doc, error), error=error)
+
+
+def _await(future: Future, clock: _Clock, call: int, timeout: float | None, kill: Callable[[], None]):
+    """The result of `future`, a call on a worker run by `clock`. If the call's stage runs
+    longer than `timeout`, `kill` the worker and raise _Overran. The time counts from when
+    the stage starts, not from when the call was queued behind others on that worker."""
+    if timeout is None:
+        return future.result()
+    while True:
+        try:
+            return future.result(timeout=min(timeout, 0.5))
+        except FutureTimeout:
+            running = clock.running(call)
+            if running is not None and running[1] > timeout:
+                kill()
+                try:
+                    future.result()  # fails now: the worker is gone
+                except BrokenProcessPool:
+                    pass
+                raise _Overran(running[0]) from None
 
 
 class StageWorkers:
@@ -190,18 +396,23 @@ class StageWorkers:
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._lanes = [_Lane(self._context) for _ in range(self.processes)]
+        self._calls = itertools.count(1)
         self.replaced = 0  # worker processes that died and were replaced
+        self.stopped = False
 
     def start(self) -> StageWorkers:
-        """Start every worker process now (each warms up in the background)."""
-        for lane in self._lanes:
-            lane.executor.submit(int)
+        """The worker processes are started (and warm up in the background) as the pool is made."""
         return self
 
-    def perform(self, stage: Stage, item: Document | Held, settings: TranslationSettings, keep: bool = False) -> Performed:
+    def perform(
+        self, stage: Stage, item: Document | Held, settings: TranslationSettings, keep: bool = False,
+        timeout: float | None = None,
+    ) -> Performed:  # fmt: skip
         """`perform(stage, document, settings)` in a worker process, blocking the calling
         thread (not the GIL) until it is done. With `keep`, an accepted result stays in the
-        worker and `Performed.doc` is a `Held` reference to it, for the next stage."""
+        worker and `Performed.doc` is a `Held` reference to it, for the next stage. A stage
+        that runs longer than `timeout` seconds has its worker killed and rejects its
+        document; the other documents that worker held are replayed."""
         if not item.ok:
             return Performed(item)
         if isinstance(item, Held):
@@ -209,13 +420,23 @@ class StageWorkers:
         else:
             lane, sent, origin, done = self._take_lane(), item, item, ()
         key = uuid.uuid4().hex if keep else None
+        call = next(self._calls)
         try:
-            if lane.broken:  # it died holding this document
+            if lane.broken or self.stopped:  # it died holding this document; the run is stopping
                 raise BrokenProcessPool
-            outcome = lane.executor.submit(_perform_held, stage, sent, settings, key).result()
-        except BrokenProcessPool:
+            future = lane.executor.submit(_perform_held, stage, sent, settings, key, call)
+            outcome = _await(future, lane.clock, call, timeout, lane.kill)
+        except _Overran:
             self._replace(lane)
-            return self._alone((*done, stage), origin, settings)
+            error = overran(stage, timeout)
+            return Performed(reject(origin, error), timeout, error=error)
+        except (RuntimeError, CancelledError) as exc:  # BrokenProcessPool is one; the others come of a stop
+            if self.stopped:
+                return _stopped(origin, stage)
+            if not isinstance(exc, BrokenProcessPool):
+                raise
+            self._replace(lane)
+            return self._alone((*done, stage), origin, settings, timeout)
         if outcome.doc is None:
             return replace(outcome, doc=Held(key, lane, origin, (*done, stage)))
         with self._lock:
@@ -236,14 +457,22 @@ class StageWorkers:
                 self.replaced += 1
         lane.executor.shutdown(wait=False, cancel_futures=True)
 
-    def _alone(self, stages: tuple[Stage, ...], doc: Document, settings: TranslationSettings) -> Performed:
+    def _alone(
+        self, stages: tuple[Stage, ...], doc: Document, settings: TranslationSettings, timeout: float | None
+    ) -> Performed:
         """The stages again, in a process of its own: was this document the one that killed
-        its worker, or only caught with it?"""
-        with ProcessPoolExecutor(1, mp_context=self._context, initializer=_worker_started, initargs=(False,)) as single:
+        its worker, or only caught with it? (Started by this thread, which waits for it.)"""
+        clock = _Clock(self._context)
+        with _executor(self._context, clock, False) as single:
+            pid = single.submit(os.getpid)
             try:
-                return single.submit(_replay, stages, doc, settings).result()
-            except BrokenProcessPool:
-                pass
+                return _await(single.submit(_replay, stages, doc, settings, 0), clock, 0, timeout, lambda: _kill(pid))
+            except _Overran as exc:
+                error = overran(stages[exc.stage], timeout)
+                return Performed(reject(doc, error), timeout, error=error)
+            except (BrokenProcessPool, CancelledError):
+                if self.stopped:
+                    return _stopped(doc, stages[-1])
         error = (
             f"{stages[-1].name} stage failed: the worker process running it died (a crash in native code, "
             "or the memory limit), twice"
@@ -253,6 +482,14 @@ class StageWorkers:
     def close(self) -> None:
         for lane in self._lanes:
             lane.executor.shutdown(wait=True, cancel_futures=True)
+
+    def stop(self) -> None:
+        """Kill the worker processes now, without waiting for the stages in hand: the run is
+        interrupted. The threads waiting on them get `Stopped` at once."""
+        self.stopped = True
+        for lane in self._lanes:
+            lane.kill()
+            lane.executor.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> StageWorkers:
         return self.start()
@@ -285,12 +522,19 @@ def shared(processes: int) -> StageWorkers:
 @contextmanager
 def lease(processes: int) -> Iterator[StageWorkers]:
     """The shared pool for one run; when the last run using it ends, it stays warm for the
-    next run for IDLE_SECONDS."""
+    next run for IDLE_SECONDS. A run that ends by an exception (Ctrl-C, SIGTERM, a bug)
+    stops the pool at once instead: the next run starts a new one."""
     with _registry:
         pool = _acquire(processes)
         _leases[processes] = _leases.get(processes, 0) + 1
     try:
         yield pool
+    except BaseException:
+        with _registry:
+            if _pools.get(processes) is pool:
+                del _pools[processes]
+        pool.stop()
+        raise
     finally:
         with _registry:
             _leases[processes] -= 1

@@ -1,5 +1,6 @@
 """Reliability: the bad-input matrix through a real flow run, incremental re-runs, atomic
-output under SIGKILL, the output lock, determinism, offline runs, failures and retries."""
+output under SIGKILL, the output lock, determinism, offline runs, failures and retries,
+the stage time limit, failures while linking contained to what they cost."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import REPO, SEEDS
 from prefect.testing.utilities import prefect_test_harness
+from test_workers import SLOW_MARK, parse_or_sleep
 from worker_helpers import parse_or_raise
 
 from flows.normalize import default_settings, normalize
-from stages import ingest
+from stages import alignment, ingest
 from stages import workers as stage_workers
 from stages.workers import Stage
 
@@ -44,8 +46,9 @@ def raw_with(tmp: Path, *keys: str) -> Path:
     return raw
 
 
-def run(raw: Path, out: Path, tmp: Path, **settings):
-    return normalize(raw, out, default_settings(out, package_dirs=(tmp / "no-models",), **settings))
+def run(raw: Path, out: Path, tmp: Path, stage_timeout: float | None = None, **settings):
+    settings = default_settings(out, package_dirs=(tmp / "no-models",), **settings)
+    return normalize(raw, out, settings, stage_timeout=stage_timeout)
 
 
 # --------------------------------------------------------------------------- the matrix
@@ -316,3 +319,55 @@ def test_io_errors_are_retried_then_reported(prefect_server, tmp_path, monkeypat
     assert docs[SEEDS["001"].stem].ok and attempts[SEEDS["001"].stem] == 3
     assert attempts[SEEDS["003"].stem] == 3
     assert docs[SEEDS["003"].stem].error.startswith("cannot read the file after 3 attempts: OSError")
+
+
+# ------------------------------------------------------------------ time limit, containment
+
+
+def test_a_stage_over_the_time_limit_rejects_only_that_document(prefect_server, tmp_path, monkeypatch):
+    raw = raw_with(tmp_path, "001", "003")
+    (raw / "hangs.txt").write_text(EN + SLOW_MARK, encoding="utf-8")
+    monkeypatch.setattr(stage_workers, "CLAUSE", Stage("clause", parse_or_sleep))
+    result = run(raw, tmp_path / "out", tmp_path, stage_timeout=5)
+    docs = {d.doc_id: d for d in result.documents}
+    assert docs["hangs"].error == "clause stage took longer than 5 s; document rejected"
+    assert docs[SEEDS["001"].stem].ok and docs[SEEDS["003"].stem].ok
+    table = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("doc_id")
+    assert table.loc["hangs", "status"] == "rejected" and table.loc[SEEDS["003"].stem, "status"] == "ok"
+
+
+def test_a_failure_linking_one_document_costs_only_its_links(prefect_server, tmp_path, monkeypatch):
+    """`summarize` (for the links across documents) raises for one document: that document
+    keeps its clauses, says which links it lacks, and the run and its tables go on."""
+    raw, out = raw_with(tmp_path, "001", "002", "003"), tmp_path / "out"
+    real = alignment.summarize
+
+    def fails_on_003(doc):
+        if doc.doc_id.startswith("003"):
+            raise RuntimeError("boom in the summary")
+        return real(doc)
+
+    monkeypatch.setattr(alignment, "summarize", fails_on_003)
+    result = run(raw, out, tmp_path)
+    docs = pd.read_parquet(out / "documents.parquet").set_index("doc_id")
+    zh = SEEDS["003"].stem
+    assert docs.loc[zh, "status"] == "ok" and docs.loc[zh, "n_clauses"] == 47
+    assert "links not made (translation, parallel and topic): RuntimeError: boom in the summary" in docs.loc[zh, "warnings"]
+    links = pd.read_parquet(out / "alignments.parquet")
+    assert not links.empty and zh not in set(links.left_doc) | set(links.right_doc)
+    assert (docs.status == "ok").all() and "report" in result.outputs
+
+
+def test_a_failure_of_the_links_across_documents_costs_only_those_links(prefect_server, tmp_path, monkeypatch):
+    raw, out = raw_with(tmp_path, "001", "002", "003"), tmp_path / "out"
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("boom in the alignment")
+
+    monkeypatch.setattr(alignment, "cross_document_links", fails)
+    result = run(raw, out, tmp_path)
+    assert result.alignment_counts["parallel"] == result.alignment_counts["topic"] == 0
+    assert result.alignment_counts["translation"] > 0  # the documents' own links are there
+    links = pd.read_parquet(out / "alignments.parquet")
+    assert set(links.kind) == {"translation"}
+    assert len(pd.read_parquet(out / "documents.parquet")) == 3 and "report" in result.outputs

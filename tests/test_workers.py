@@ -1,21 +1,44 @@
 """Stage workers: the stages in long-lived worker processes give what they give in this
 process; a failing stage rejects only its document; a worker that dies costs only the
-document that killed it."""
+document that killed it; a stage over the time limit costs only its document; no worker
+outlives the process that started it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+import psutil
 import pytest
-from conftest import SEEDS
+from conftest import REPO, SEEDS
 from worker_helpers import CRASH_MARK, die_on_mark, raise_value_error
 
 from stages import ingest, workers
 from stages.translate import TranslationSettings
+from stages.records import Document
 from stages.workers import Stage, StageWorkers
+
+SLOW_MARK = "SLEEP-IN-THE-STAGE"
+
+
+def sleep_on_mark(doc: Document) -> Document:
+    """A stage that hangs (as a runaway loop or a stuck native call would) when the text
+    holds the mark. Module-level: the worker processes import it by name."""
+    if SLOW_MARK in doc.text:
+        time.sleep(600)
+    return doc
+
+
+def parse_or_sleep(doc: Document) -> Document:
+    """The clause stage, except that it hangs on a document holding the mark."""
+    from stages import clauses
+
+    return clauses.parse_document(sleep_on_mark(doc))
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +137,78 @@ def test_a_held_document_whose_worker_dies_is_replayed_from_what_was_sent(settin
     expected = workers.perform(workers.LANGUAGE, workers.perform(workers.CLAUSE, first, settings).doc, settings).doc
     assert replayed.doc == expected
 
+
+
+def test_a_stage_over_the_time_limit_rejects_its_document_and_the_worker_goes_on(settings):
+    """One worker: a document held there after its first stage, one that hangs in the
+    next, and one queued behind it. The hanging one is rejected with the limit in the
+    message, its worker killed and replaced; the held one is replayed with the result it
+    would have had; the queued one was waiting, not running: it is not timed out."""
+    first, slow, queued = read_seeds(("001", "002", "000"))
+    slow = replace(slow, text=slow.text + SLOW_MARK)
+    sleeping = Stage("sleeping", sleep_on_mark)
+    with StageWorkers(1) as pool, ThreadPoolExecutor(2) as threads:
+        held = pool.perform(workers.CLAUSE, first, settings, keep=True).doc
+        hanging = threads.submit(pool.perform, sleeping, slow, settings, timeout=3)
+        time.sleep(0.5)  # the slow document is on the worker first
+        waiting = threads.submit(pool.perform, sleeping, queued, settings, timeout=3)
+        timed_out, after = hanging.result(timeout=120), waiting.result(timeout=120)
+        replayed = pool.perform(workers.LANGUAGE, held, settings)
+        assert pool.replaced == 1
+    assert not timed_out.doc.ok and timed_out.doc.clauses == ()
+    assert timed_out.error == timed_out.doc.error == "sleeping stage took longer than 3 s; document rejected"
+    assert after.error is None and after.doc.ok  # queued behind it, and replayed alone: not timed out
+    expected = workers.perform(workers.LANGUAGE, workers.perform(workers.CLAUSE, first, settings).doc, settings).doc
+    assert replayed.doc == expected
+
+
+def test_in_threads_a_stage_over_the_time_limit_rejects_its_document_when_it_returns(settings):
+    """A thread cannot be stopped: the limit is applied to the stage's outcome."""
+    (doc,) = read_seeds(("001",))
+    slow = Stage("slow", lambda d: time.sleep(0.3) or d)
+    done = workers.perform(slow, doc, settings, timeout=0.1)
+    assert not done.doc.ok and done.error == "slow stage took longer than 0.1 s; document rejected"
+    assert workers.perform(slow, doc, settings, timeout=30).doc.ok
+
+
+ORPHAN = """
+import sys
+from stages.workers import StageWorkers
+pool = StageWorkers(2).start()
+print("started", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_worker_processes_die_with_their_parent_even_by_sigkill():
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    spawned: list[psutil.Process] = []
+    try:
+        assert proc.stdout.readline().strip() == "started"
+        deadline = time.monotonic() + 120
+        while len(spawned) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            spawned = [p for p in psutil.Process(proc.pid).children() if "multiprocessing.spawn" in " ".join(p.cmdline())]
+        assert len(spawned) == 2 and all(_alive(p.pid) for p in spawned)
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 30
+        while any(_alive(p.pid) for p in spawned) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [p.pid for p in spawned if _alive(p.pid)]
+    finally:
+        proc.kill()
+        for p in spawned:
+            if p.is_running():
+                p.kill()
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` is a live process (not a zombie waiting for its parent)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
