@@ -103,10 +103,12 @@ def _io_error(task, task_run, state) -> bool:
 # Task inputs are boxed documents and settings, not worth hashing for Prefect's result
 # cache: lexnorm's own store (stages.incremental) decides what is done again.
 @task(
-    name="ingest", task_run_name="ingest {path.name}", cache_policy=NO_CACHE,
+    name="ingest", task_run_name="ingest {name}", cache_policy=NO_CACHE,
     retries=READ_RETRIES, retry_delay_seconds=0.2, retry_condition_fn=_io_error,
 )  # fmt: skip
-def ingest_task(path: Path, raw_dir: Path) -> Carried:
+def ingest_task(path: Path, raw_dir: Path, name: str) -> Carried:
+    """Read one file; `name` is its name as valid UTF-8 (`ingest.printable`), for the task
+    run's name: a name that is not UTF-8 on disk cannot go into Prefect's events."""
     start = time.perf_counter()
     doc = ingest.read_document(path, raw_dir)
     return Carried(doc, {"seconds": {"ingest": time.perf_counter() - start}})
@@ -324,6 +326,8 @@ def normalize(
             result = RunResult(reports, counts, {}, totals, changes, seconds, time.perf_counter() - started, None)
             _publish(result)
             return result
+        for warning in store.damage_report():  # stored results found damaged only when loaded
+            logger.warning("%s", warning)
         with _timed(seconds, "report"):
             try:
                 outputs["report"] = report.write_report(out_dir)
@@ -339,8 +343,8 @@ def normalize(
             store.record_run(planned, {r.doc_id: r.stored() for r in reports}, record)
         except OSError as exc:  # the tables are written; the next run does its documents again
             logger.error("cannot record the run in the results store: %s", _os_error(exc))
-    for line in alignment.parallel_summary(links):
-        logger.info("parallel versions %s", line)
+    for (left, right), pair in summary.pair_counts(links).items():
+        logger.info("parallel versions %s <-> %s: %s", left, right, pair)
     if totals["glossed"]:
         logger.warning(
             "No Argos model translates Chinese to English here: text_en of %d Chinese sentence(s) is a CC-CEDICT "
@@ -453,7 +457,7 @@ def _start(p: incremental.Planned, store: incremental.ResultStore, raw_dir: Path
         return p, p.cached
     if p.state == "unchanged" and (doc := store.load(p.key)) is not None:
         return p, doc
-    return _InFlight(p, ingest_task.submit(p.path, raw_dir))
+    return _InFlight(p, ingest_task.submit(p.path, raw_dir, ingest.printable(p.path.name)))
 
 
 def _unchanged(last: dict, planned, changes, out_dir: Path, seconds, started: float, logger) -> RunResult:
@@ -478,6 +482,8 @@ def _progress(logger, done: int, total: int, doc: DocumentReport, item) -> None:
     if doc.ok:
         anomalies = f", {doc.n_anomalies} anomalies" if doc.n_anomalies else ""
         logger.info("[%d/%d] %s ok (%s%s)", done, total, doc.doc_id, how, anomalies)
+    elif doc.status == "skipped":
+        logger.info("[%d/%d] %s skipped: %s", done, total, doc.doc_id, doc.error)
     else:
         logger.warning("[%d/%d] %s rejected: %s", done, total, doc.doc_id, doc.error)
 

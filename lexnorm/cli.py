@@ -103,8 +103,9 @@ def _run_interruptible(args: argparse.Namespace) -> int:
         print(f"lexnorm: the tables could not be written in {args.out} (see the error above); "
               "the previous tables are unchanged", file=sys.stderr)  # fmt: skip
         return OUTPUT_INCOMPLETE
-    if not result.documents:
-        print(f"lexnorm: no *.txt or *.md files in {args.raw}", file=sys.stderr)
+    if all(d.status == "skipped" for d in result.documents):
+        others = f" ({len(result.documents)} other file(s) listed as skipped)" if result.documents else ""
+        print(f"lexnorm: no *.txt or *.md files in {args.raw}{others}", file=sys.stderr)
         return 1
     if "report" not in result.outputs:
         print(f"lexnorm: the tables were written in {args.out}, the HTML report was not (see the error above)",

@@ -136,3 +136,78 @@ def build_noise_package(
             for path in sorted(root.rglob("*")):
                 zf.write(path, path.relative_to(tmp).as_posix())
     return archive
+
+
+# ------------------------------------------------------------------ hostile input folder
+
+# Real sentences in the single-byte and legacy encodings that look alike as bytes.
+_ENCODED_SENTENCES = {
+    "ru_cp1251": ("cp1251", "1. Общие положения\n1.1 Настоящее соглашение регулирует отношения между сторонами.\n"
+                            "1.2 Оператор обрабатывает персональные данные только с согласия пользователя.\n"),
+    "ru_koi8r": ("koi8-r", "1. Предмет договора\n1.1 Исполнитель обязуется оказать услуги в срок, указанный в заявке.\n"
+                           "1.2 Заказчик обязуется оплатить услуги в течение десяти дней.\n"),
+    "el_cp1253": ("cp1253", "1. Γενικοί όροι\n1.1 Η παρούσα σύμβαση διέπεται από το ελληνικό δίκαιο.\n"
+                            "1.2 Τα προσωπικά δεδομένα επεξεργάζονται μόνο με τη συγκατάθεση του χρήστη.\n"),
+    "he_cp1255": ("cp1255", "1. הוראות כלליות\n1.1 הסכם זה כפוף לדיני מדינת ישראל.\n"
+                            "1.2 המידע האישי של המשתמש יישמר בסודיות ולא יועבר לצד שלישי.\n"),
+    "ja_eucjp": ("euc_jp", "第一条　この法律は、個人情報の適正な取扱いに関し、基本理念を定めるものとする。\n"
+                           "第二条　この法律において「個人情報」とは、生存する個人に関する情報をいう。\n"),
+}
+
+
+def write_hostile_inputs(raw: Path) -> dict[str, str]:
+    """Fill `raw` with the inputs that once stopped, hung or silently damaged a run, and
+    return {file name: the outcomes allowed for it} ("ok", "rejected", "skipped", or
+    several joined by "|"). Names that are not valid UTF-8 are given as `repr` of bytes.
+
+    Each case is built here from a few lines of text or bytes (no third-party text)."""
+    import os
+
+    raw = Path(raw)
+    raw.mkdir(parents=True, exist_ok=True)
+    cases: dict[str, str] = {}
+
+    def write(name: str, data: bytes | str, outcome: str) -> None:
+        (raw / name).write_bytes(data.encode() if isinstance(data, str) else data)
+        cases[name] = outcome
+
+    # planning: a symlink loop, a FIFO behind a link and under its own name, a name that is not UTF-8
+    (raw / "self.txt").symlink_to("self.txt")
+    cases["self.txt"] = "rejected"
+    os.mkfifo(raw / "fifo.txt")
+    cases["fifo.txt"] = "rejected|skipped"
+    os.mkfifo(raw / "pipe")
+    (raw / "to_fifo.txt").symlink_to("pipe")
+    cases["to_fifo.txt"] = "rejected"
+    with open(os.path.join(os.fsencode(raw), b"caf\xe9.txt"), "wb") as fh:
+        fh.write(b"1. Scope\nThis agreement covers the cafe's services.\n2. Term\nIt runs for one year.\n")
+    cases[repr(b"caf\xe9.txt")] = "ok"
+    # a manifest nested past any recursion limit
+    (raw / "manifest.json").write_text('{"parallel": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    # numerals: valid classical and Japanese forms, and forms that are no numerals
+    write("numerals_valid.txt", "第百十八号\n第一条 本法适用于百二十一人以上的单位。\n第二条 见第千三百二十六条。\n", "ok")
+    write("numerals_invalid.txt", "第一条 总则\n第十十条 本条无效。\n（十十）一项\n附件十十\n", "ok")
+    # pathological text: one long line, glued headings, a list that restarts forever, label 1000
+    write("long_line.txt", "Fee 1.5 " * 40_000, "ok")
+    write("glued.txt", "".join(f"The clause {n} ends. {n}. Termination of the clause goes on. " for n in range(1, 4001)), "ok")
+    write("repeated_items.txt", "(a) item\n" * 20_000, "ok")
+    write("thousand.txt", "".join(f"{n}. Item number {n} of the schedule.\n" for n in range(1, 1003)), "ok")
+    write("nfkc_label.txt", "⑴ｶﾞｶﾞ の規定\n⑵ 次の規定\n", "ok")
+    # encodings that once decoded as another script's mojibake, and CESU-8 surrogates
+    for name, (encoding, text) in _ENCODED_SENTENCES.items():
+        write(f"{name}.txt", text.encode(encoding), "ok|rejected")
+    write("cesu8.txt", b"1. Terms\nThe emoji \xed\xa0\xbd\xed\xb8\x80 is here.\n", "ok|rejected")
+    # two files with one doc_id, Traditional Chinese, German without a model
+    write("UP.TXT", "1. Upper\nThe upper-case file.\n", "ok|rejected")
+    write("UP.md", "1. Markdown\nThe Markdown file.\n", "ok|rejected")
+    write(
+        "hk_ordinance.txt",
+        "第1條 簡稱\n本條例可引稱為《個人資料(私隱)條例》。\n第2條 釋義\n在本條例中，除文意另有所指外，"
+        "資料使用者就個人資料而言，指獨自或聯同其他人或與其他人共同控制該資料的收集、持有、處理或使用的人。\n",
+        "ok",
+    )
+    write("de_vertrag.txt", "1. Gegenstand\nDieser Vertrag regelt die Nutzung der Dienste durch den Kunden.\n", "ok")
+    # files lexnorm does not read yet
+    write("contract.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "skipped")
+    write("contract.docx", b"PK\x03\x04", "skipped")
+    return cases

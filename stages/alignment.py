@@ -372,24 +372,6 @@ def topic_links(docs: list[Document]) -> list[Alignment]:
     return topic_links_from([summarize(d) for d in docs if d.ok])
 
 
-def parallel_summary(links: Iterable[Alignment]) -> list[str]:
-    """One line per aligned document pair: clauses linked, low confidence, unmatched."""
-    per_pair: dict[tuple[str, str], Counter] = {}
-    for link in links:
-        if link.kind != "parallel" or json.loads(link.detail)["level"] != "clause":
-            continue
-        counts = per_pair.setdefault((link.left_doc, link.right_doc), Counter())
-        if link.method == "unmatched":
-            counts["unmatched"] += 1
-        else:
-            counts["linked"] += 1
-            counts["low confidence"] += json.loads(link.detail)["low_confidence"]
-    return [
-        f"{left} <-> {right}: {c['linked']} clause pairs, {c['low confidence']} low confidence, {c['unmatched']} unmatched"
-        for (left, right), c in sorted(per_pair.items())
-    ]
-
-
 # ------------------------------------------------------------------------------- stage
 
 

@@ -153,10 +153,7 @@ class ResultStore:
         if not doc.ok and not doc.sha256:
             return  # unreadable now, maybe readable next time
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self._path(key)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(_encode(doc))
-        os.replace(tmp, path)
+        _write_atomically(self._path(key), _encode(doc))
 
     def previous(self) -> dict[str, dict]:
         """What the last run recorded per document (doc_id -> key, source, report), or {}."""
@@ -196,15 +193,25 @@ class ResultStore:
             for p in planned if p.key
         }  # fmt: skip
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest_path.with_name(f".manifest.json.{os.getpid()}.tmp")
         record = {"documents": entries, "run": run or {}}
-        tmp.write_text(json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.manifest_path)
+        _write_atomically(self.manifest_path, json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False).encode())
         keep = {f"{e['key']}.json.gz" for e in entries.values()}
         if self.root.is_dir():
             for stored in self.root.iterdir():
                 if stored.name not in keep:
                     stored.unlink(missing_ok=True)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """`path` holds `data` or what it held before, never a part; a write that fails (a
+    full disk) leaves no temporary file behind."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def file_sha256(path: Path, raw_dir: Path) -> str:

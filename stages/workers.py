@@ -552,7 +552,7 @@ def _acquire(processes: int) -> StageWorkers:
             # Closed when this process ends, before multiprocessing waits for its children:
             # in a process that multiprocessing started itself (Prefect runs a served flow
             # run in one) nothing else would stop them, and it would wait forever.
-            multiprocessing.util.Finalize(None, shutdown, exitpriority=100)
+            multiprocessing.util.Finalize(None, _shutdown_at_exit, exitpriority=100)
         _pools[processes] = StageWorkers(processes).start()
     return _pools[processes]
 
@@ -573,6 +573,15 @@ def _close_idle(processes: int) -> None:
         pool = _pools.pop(processes, None)
     if pool is not None:
         pool.close()
+
+
+def _shutdown_at_exit() -> None:
+    """`shutdown` as the process ends. A Ctrl-C that reaches the process now (`lexnorm
+    serve` stopped with its process group just as a served run's process ends) would only
+    interrupt the closing with a traceback: the process is on its way out already."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    shutdown()
 
 
 def shutdown() -> None:

@@ -137,6 +137,16 @@ def test_a_folder_of_only_unread_files_is_listed(prefect_server, tmp_path):
     assert list(documents(out).status) == ["skipped", "skipped"]
 
 
+def test_the_command_says_when_no_file_was_read(prefect_server, tmp_path, capsys):
+    from lexnorm.cli import main as cli
+
+    raw = raw_with(tmp_path)
+    (raw / "contract.pdf").write_bytes(b"%PDF-1.7\n")
+    assert cli(["run", "--raw", str(raw), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"no *.txt or *.md files in {raw} (1 other file(s) listed as skipped)" in err
+
+
 def tables(out) -> dict[str, pd.DataFrame]:
     return {
         t: pd.read_parquet(out / f"{t}.parquet").drop(columns=["processed_at"], errors="ignore")
