@@ -4,7 +4,7 @@ clause labels, and what they denote.
 Labels are recognised on an NFKC view of each line (full-width digits, brackets and
 dots become ASCII) while every offset refers to the original text. The grammar only
 *proposes* labels; `stages.clauses` decides which proposals become clauses, using the
-numbers it expects next.
+numbers it expects next. Rule numbers (R1, R3, ...) are those of docs/clause-ids.md.
 
 Kinds of label:
 - ``division``: statute and contract divisions with a fixed rank (exhibit > book > part >

@@ -16,7 +16,7 @@ Status = Literal["ok", "rejected", "skipped"]  # skipped: in the input folder, n
 
 @dataclass(frozen=True, slots=True)
 class Clause:
-    """One numbered (or bulleted) unit of an agreement; see spec/clause-ids.md."""
+    """One numbered (or bulleted) unit of an agreement; ids per docs/clause-ids.md."""
 
     doc_id: str
     clause_id: str

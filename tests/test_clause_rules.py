@@ -1,4 +1,4 @@
-"""spec/clause-ids.md rule by rule, on small texts written for each case."""
+"""docs/clause-ids.md rule by rule, on small texts written for each case."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The five bundled seeds against spec/clause-ids.md (issue 2's examples and more)."""
+"""The five bundled seeds against docs/clause-ids.md (issue 2's examples and more)."""
 
 from __future__ import annotations
 
