@@ -86,7 +86,7 @@ def _param(example: Example):
     if example.section in NOT_YET:
         reason = f"{example.section} not implemented yet (issue 14)"
         marks = [pytest.mark.xfail(reason=reason, strict=False, raises=AssertionError)]
-    return pytest.param(example, id=f"{example.section.split()[0]}-line{example.line}", marks=marks)
+    return pytest.param(example, id=f"{example.section.replace(' ', '-')}-line{example.line}", marks=marks)
 
 
 @pytest.mark.parametrize("example", [_param(e) for e in EXAMPLES])
