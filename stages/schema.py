@@ -31,12 +31,12 @@ CLAUSES = _schema(
     "One row per clause, in document order.",
     [
         _col("doc_id", pa.string(), DOC_ID, nullable=False),
-        _col("clause_id", pa.string(), "Stable clause id (`3.1.7(1)`, `art12(3)`, `book3.ch2`; README, Clause ids); unique per doc_id.", nullable=False),
+        _col("clause_id", pa.string(), "Stable clause id (`3.1.7(1)`, `art12(3)`, `book3.ch2`; docs/clause-ids.md); unique per doc_id.", nullable=False),
         _col("parent_id", pa.string(), "clause_id of the parent clause; null at top level."),
         _col("level", pa.int16(), "Depth in the clause tree: 0 preamble, 1 top level, ...", nullable=False),
         _col("seq", pa.int32(), "Position in the document, 0-based.", nullable=False),
         _col("label", pa.string(), "The label exactly as printed (`7.5,`, `- (1)`, `第十二条`, `•`); null if none."),
-        _col("number_inferred", pa.bool_(), "True where the id was inferred (rules R4, R5).", nullable=False),
+        _col("number_inferred", pa.bool_(), "True where the id was inferred (rules R4, R5 of docs/clause-ids.md).", nullable=False),
         _col("heading", pa.string(), "Heading words of the clause, if any."),
         _col(
             "text",
