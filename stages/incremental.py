@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Literal
 
 from lexnorm import PIPELINE_VERSION
+from stages.atomic import write_atomically
 from stages.ingest import doc_id_for, open_regular, printable, reads, refusal, rejected_document, skipped_document
 from stages.records import Clause, Document
 from stages.summary import DocumentReport
@@ -153,7 +154,7 @@ class ResultStore:
         if not doc.ok and not doc.sha256:
             return  # unreadable now, maybe readable next time
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomically(self._path(key), _encode(doc))
+        write_atomically(self._path(key), _encode(doc), durable=False)  # a lost entry is recomputed
 
     def previous(self) -> dict[str, dict]:
         """What the last run recorded per document (doc_id -> key, source, report), or {}."""
@@ -194,24 +195,13 @@ class ResultStore:
         }  # fmt: skip
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         record = {"documents": entries, "run": run or {}}
-        _write_atomically(self.manifest_path, json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False).encode())
+        manifest = json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False).encode()
+        write_atomically(self.manifest_path, manifest, durable=False)
         keep = {f"{e['key']}.json.gz" for e in entries.values()}
         if self.root.is_dir():
             for stored in self.root.iterdir():
                 if stored.name not in keep:
                     stored.unlink(missing_ok=True)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """`path` holds `data` or what it held before, never a part; a write that fails (a
-    full disk) leaves no temporary file behind."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def file_sha256(path: Path, raw_dir: Path) -> str:

@@ -12,6 +12,7 @@ import subprocess
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +22,7 @@ import pytest
 from prefect.artifacts import Artifact
 from prefect.testing.utilities import prefect_test_harness
 
+import stages.atomic as atomic
 import stages.report as report
 from conftest import SEEDS, corpus_file, seed_folders
 from flows.normalize import default_settings, normalize
@@ -353,8 +355,8 @@ def test_clause_text_is_escaped_never_markup(page, dom, clauses):
     markup = [c for c in clauses if c["doc_id"] == MARKUP]
     assert any("<script>" in c["text"] for c in markup)
     assert (
-        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
-        and "&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;" in page
+        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page  # the templates' autoescaping (markupsafe)
+        and "&lt;b&gt;bold&lt;/b&gt; &amp; &#34;quoted&#34;" in page
     )
     assert len(dom.find_all("script")) == 1 and "alert" not in dom.find_all("script")[0].text()  # only the report's own
     assert not dom.find_all("b") and not dom.find_all("img")
@@ -396,7 +398,7 @@ def test_hostile_ids_and_texts_in_hand_made_tables():
     page = render_report(*hand_made([doc], [clause]), run_id="<run>")
     dom = Dom.parse(page)
     assert len(dom.find_all("script")) == 1 and not dom.find_all("i") and len(dom.find_all("h1")) == 1
-    assert "&lt;run&gt;" in page and 'id="doc-my%20&quot;doc&quot;%20&lt;1&gt;"' in page
+    assert "&lt;run&gt;" in page and 'id="doc-my%20&#34;doc&#34;%20&lt;1&gt;"' in page
     section = dom.by_id['doc-my%20"doc"%20<1>']
     (node,) = section.find_all(cls="anomaly")
     assert node.attrs["id"] == 'clause-my%20"doc"%20<1>/1%20&%202' and "a <second> one" in node.text()
@@ -420,6 +422,14 @@ def test_no_external_resources(page, dom):
     assert not dom.find_all("link") and not dom.find_all("img") and not dom.find_all("iframe")
 
 
+def test_the_page_inlines_the_packaged_css_and_javascript(page, dom):
+    """report.css and report.js are package data, inlined as they are: the page needs no other file."""
+    templates = resources.files("stages").joinpath("templates")
+    css, js = (templates.joinpath(name).read_text(encoding="utf-8") for name in ("report.css", "report.js"))
+    assert [n.text() for n in dom.find_all("style")] == [css] and [n.text() for n in dom.find_all("script")] == [js]
+    assert "\n  <" not in page.replace(css, "").replace(js, "")  # the templates' indentation is not the page's
+
+
 def test_render_is_deterministic(tables, run_id, page):
     again = render_report(tables["clauses"], tables["documents"], tables["alignments"], run_id=run_id)
     assert again == page
@@ -441,7 +451,7 @@ def test_write_report_failure_keeps_the_previous_report(run, report_file, page, 
     def refuse(src, dst):
         raise OSError("disk says no")
 
-    monkeypatch.setattr(report.os, "replace", refuse)
+    monkeypatch.setattr(atomic.os, "replace", refuse)
     with pytest.raises(OSError, match="disk says no"):
         write_report(run)
     monkeypatch.undo()
