@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from stages.atomic import fsync_path, temp_path
 from stages.records import Alignment, Document, as_row
 from stages.schema import ALIGNMENTS, CLAUSES, DOCUMENTS, column_metadata
 
@@ -37,16 +38,6 @@ def document_row(doc: Document) -> dict:
     return row
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _temp_path(out_dir: Path, name: str) -> Path:
-    return out_dir / f".{name}.parquet.{os.getpid()}.tmp"
 
 
 def clean_stale_temps(out_dir: Path) -> list[Path]:
@@ -144,7 +135,7 @@ class TableWriter:
             "clauses": _with_run(CLAUSES, run_id), "documents": _with_run(DOCUMENTS, run_id),
             "alignments": _with_run(ALIGNMENTS, run_id),
         }  # fmt: skip
-        self.temps = {name: _temp_path(self.out_dir, name) for name in self.schemas}
+        self.temps = {name: temp_path(self.out_dir / f"{name}.parquet") for name in self.schemas}
         self.writers = {name: pq.ParquetWriter(self.temps[name], schema, compression=COMPRESSION) for name, schema in self.schemas.items()}
         self.buffers: dict[str, list[dict]] = {name: [] for name in self.schemas}
         self.buffered_chars = 0  # documents rows carry whole texts: flush them by size too
@@ -191,11 +182,11 @@ class TableWriter:
         """Make this run's tables the current ones (all three, after all are on disk)."""
         self._close()
         for tmp in self.temps.values():
-            _fsync(tmp)
+            fsync_path(tmp)
         final = {name: self.out_dir / f"{name}.parquet" for name in self.temps}
         for name, tmp in self.temps.items():
             os.replace(tmp, final[name])
-        _fsync(self.out_dir)
+        fsync_path(self.out_dir)
         return final
 
     def abort(self) -> None:
