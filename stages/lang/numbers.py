@@ -72,6 +72,14 @@ def numeral_chars() -> str:
 
 
 @cache
+def _framing() -> str:
+    """What may stand around a number that is written out: ordinal prefixes, counters,
+    division words, scale words, a percent sign (第12条, 30日, 30%, 1200000元)."""
+    framing = _chars("ordinal_prefix") + _chars("counters") + han_scales() + "%" + " "
+    return framing + "".join(w for language in lang.known() for w in language.structure_words if len(w) == 1)
+
+
+@cache
 def _scaled() -> re.Pattern:
     return re.compile(rf"({DIGITS})\s*({_alternatives(scale_words())})", re.IGNORECASE)
 
@@ -142,8 +150,8 @@ def mentions(text: str) -> Counter:
 def value(written: str) -> int | float | None:
     """The number one written number stands for: digits (1,000), a native numeral
     (千三百二十六), either with a scale word (120万, 1.2 million), or a written-out form
-    that holds one number (百分之三十 -> 30, 第十二条 -> 12, 三十日 -> 30). None when it is
-    not exactly one number (第十十条, 2025年7月1日)."""
+    that holds one number in a counting position (百分之三十 -> 30, 第十二条 -> 12, 三十日 -> 30).
+    None when it is not exactly one number (第十十条, 2025年7月1日, 一致)."""
     s = unicodedata.normalize("NFKC", written).strip()
     if not s:
         return None
@@ -151,6 +159,8 @@ def value(written: str) -> int | float | None:
         return _number(s)
     if not s.strip(numeral_chars()):
         return han_to_int(s)  # a bare numeral: its grammar alone decides (十十 is none)
+    if _scaled().fullmatch(s):
+        return _whole(next(scaled(s))[1])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # cn2an warns on every numeral it cannot read
         try:
@@ -158,9 +168,11 @@ def value(written: str) -> int | float | None:
         except Exception:  # cn2an raises on some malformed input: then there is no number
             return None
     found = list(_DIGITS.finditer(s))
-    if len(found) != 1:
-        return None
+    if len(found) != 1 or (s[: found[0].start()] + s[found[0].end() :]).strip(_framing()):
+        return None  # not one number, or one inside a word (一致 -> 1致: unanimous)
     amounts = [v for _, v in scaled(s)]
-    if len(amounts) == 1:
-        return int(amounts[0]) if amounts[0] == int(amounts[0]) else amounts[0]
-    return _number(found[0].group())
+    return _whole(amounts[0]) if amounts else _number(found[0].group())
+
+
+def _whole(value: float) -> int | float:
+    return int(value) if value == int(value) else value
