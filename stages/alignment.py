@@ -23,15 +23,15 @@ import json
 import math
 import re
 import statistics
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from itertools import combinations
 
-from stages.numbering import han_to_int
+from stages.lang.numbers import mentions
 from stages.records import Alignment, Clause, Document
 from stages.topics import matched_terms, taxonomy
+from stages.translate import TARGET
 
 LOW_CONFIDENCE = 0.5
 SKELETON_MIN = 0.8  # share of clause ids two documents must have in common to be language versions
@@ -71,67 +71,14 @@ def translation_links(doc: Document) -> list[Alignment]:
 
 # ---------------------------------------------------------------------------- evidence
 
-_HAN_NUMBER = re.compile(
-    r"第([零〇一二两三四五六七八九十百千]+)|([零〇一二两三四五六七八九十百千万亿]+)(?=[条款项章节日月年个次倍人周元])"
-)
-_SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(million|billion|万|亿)", re.IGNORECASE)
-_SCALE = {"million": 1e6, "billion": 1e9, "万": 1e4, "亿": 1e8}
-_ORDINALS = {w: n for n, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split(), 1)}
-_EN_ORDINAL = re.compile(
-    rf"\b({'|'.join(_ORDINALS)})\s+(?:paragraph|article|item|clause|section|chapter|sub-?paragraph)s?\b", re.IGNORECASE
-)
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-_EN_NUMBER_WORDS = {
-    w: n
-    for n, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen twenty".split()
-    )
-}
-_EN_NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "hundred": 100})
-_MONTHS = {m: i for i, m in enumerate("january february march april may june july august september october november december".split(), 1)}
-_EN_COUNTED = re.compile(
-    rf"\b({'|'.join(_EN_NUMBER_WORDS)})\b(?=\s*(?:\(\d+\)\s*)?(?:business |working |calendar )?"
-    r"(?:days?|weeks?|months?|years?|hours?|times|persons?|percent|per cent|copies|parties)\b)",
-    re.IGNORECASE,
-)  # "thirty (30) days", not "one of the following"
-_EN_DATE = re.compile(
-    rf"\b({'|'.join(_MONTHS)})\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+({'|'.join(_MONTHS)})\b",
-    re.IGNORECASE,
-)  # "November 1st, 2021", not "may not"
 _EN_WORD = re.compile(r"[a-z]+")
 _QUOTED = re.compile(r"“[^”]{1,60}”|\"[^\"]{1,60}\"|《[^》]{1,60}》|「[^」]{1,60}」")
 _STOP = frozenset("the a an of to and or in on for by with as at be is are shall may this that any such its their".split())
 
 
-def numbers(text: str) -> Counter:
-    """Numbers a clause mentions, comparable across languages: digits, Chinese numerals in
-    counting positions (第十三条, 三十日), English number words and month names."""
-    text = unicodedata.normalize("NFKC", text)
-    found: Counter = Counter()
-    for m in _DIGITS.finditer(text):
-        raw = m.group().replace(",", "")
-        try:
-            value = float(raw)
-        except ValueError:
-            continue
-        found[int(value) if value.is_integer() else value] += 1
-    for m in _HAN_NUMBER.finditer(text):
-        value = han_to_int(m.group(1) or m.group(2))
-        if value is not None:  # a lone 万 or 亿 is a unit, 十十 no number at all
-            found[value] += 1
-    for m in _SCALED.finditer(text):  # 1.2 million, 120万: the scaled value, not the digits
-        digits = float(m.group(1))
-        found[int(digits) if digits.is_integer() else digits] -= 1
-        found[int(digits * _SCALE[m.group(2).lower()])] += 1
-    found = +found  # drop what the scaled amounts replaced
-    for m in _EN_COUNTED.finditer(text):
-        found[_EN_NUMBER_WORDS[m.group(1).lower()]] += 1
-    for m in _EN_ORDINAL.finditer(text):
-        found[_ORDINALS[m.group(1).lower()]] += 1
-    for m in _EN_DATE.finditer(text):
-        found[_MONTHS[(m.group(1) or m.group(2)).lower()]] += 1
-    return found
+# Numbers a clause mentions, comparable across languages: digits, scaled amounts, native
+# numerals in counting positions (第十三条, 三十日), English number words and month names.
+numbers = mentions
 
 
 def _agreement(a: Counter, b: Counter) -> float | None:
@@ -204,9 +151,9 @@ def summarize(doc: Document) -> DocSummary:
 
 def _oriented(a: DocSummary, b: DocSummary) -> tuple[DocSummary, DocSummary]:
     """Left is the source language, right the English (or by doc_id when neither is)."""
-    if a.lang == "en" and b.lang != "en":
+    if a.lang == TARGET and b.lang != TARGET:
         return b, a
-    if b.lang == "en" and a.lang != "en":
+    if b.lang == TARGET and a.lang != TARGET:
         return a, b
     return (a, b) if a.doc_id <= b.doc_id else (b, a)
 

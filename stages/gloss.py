@@ -14,10 +14,12 @@ import threading
 import unicodedata
 from functools import cache
 
-from stages.numbering import han_to_int
+from stages import lang as languages
+from stages.lang import numbers
 from stages.segment import PROTECTED, glossary_entries, segment_chinese
 
 ENGINE = "gloss:cc-cedict"
+TARGET = "en"  # the language a gloss is written in
 _lock = threading.Lock()
 
 _PUNCT = {"，": ",", "。": ".", "；": ";", "：": ":", "、": ",", "！": "!", "？": "?", "《": '"', "》": '"',
@@ -27,8 +29,17 @@ _POOR_SENSE = re.compile(
     r"\(literary\)|\(dialect\)|\(Tw\)|Taiwan pr\.|abbr\. for|\(onom\.\)|\(Buddhism\))",
     re.IGNORECASE,
 )
-_UNIT_WORD = {"条": "Article", "款": "paragraph", "项": "item", "章": "Chapter", "节": "Section", "编": "Book", "目": "item"}
-_CURRENCY = {"人民币": "RMB", "美元": "USD", "港币": "HKD", "港元": "HKD", "欧元": "EUR", "¥": "RMB", "￥": "RMB"}
+_CHINESE, _ENGLISH = languages.get("zh"), languages.get(TARGET)
+# 条 -> "Article", 款 -> "paragraph": a Chinese division word as English cites that division.
+_UNIT_WORD = {w: _ENGLISH.structure_words[kind] for w, kind in _CHINESE.structure_words.items() if len(w) == 1}
+_ORDINAL = re.compile(
+    rf"(本\w{{1,3}})?{_CHINESE.ordinal_prefix}\s*([\d.]+|[{numbers.numeral_chars()}]+)\s*([{''.join(_UNIT_WORD)}])"
+)
+_AMOUNT = re.compile(
+    r"(人民币|美元|港币|港元|欧元|¥|￥|RMB|CNY|USD|HKD|EUR|\$|€|£)?\s*([\d,]+(?:\.\d+)?)\s*"
+    rf"([{numbers.han_scales()}]?)(元|美元|港元|欧元)?"
+)
+_CURRENCY = {"人民币": "RMB", "元": "RMB", "美元": "USD", "港币": "HKD", "港元": "HKD", "欧元": "EUR", "¥": "RMB", "￥": "RMB"}
 
 
 @cache
@@ -68,20 +79,21 @@ def _render_protected(token: str) -> str:
     t = _number(token)
     if t.startswith("《"):
         return f'"{gloss_sentence(token[1:-1])}"'
-    m = re.fullmatch(r"(本\w{1,3})?第\s*([\d.]+|[零〇一二两三四五六七八九十百千万]+)\s*([条款项章节编目])", t)
+    m = _ORDINAL.fullmatch(t)
     if m:
-        value = m.group(2) if m.group(2)[0].isdigit() else han_to_int(m.group(2))
+        value = m.group(2) if m.group(2)[0].isdigit() else numbers.value(m.group(2))
         number = m.group(2) if value is None else str(value)  # not a numeral (第十十条): as printed
         prefix = f"{gloss_sentence(m.group(1))} " if m.group(1) else ""
         return f"{prefix}{_UNIT_WORD[m.group(3)]} {number}"
     m = re.fullmatch(r"(\d{4})\s*年(?:\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?)?", t)
     if m:
         return "-".join([m.group(1)] + [f"{int(g):02d}" for g in m.groups()[1:] if g])
-    m = re.fullmatch(r"(人民币|美元|港币|港元|欧元|¥|￥|RMB|CNY|USD|HKD|EUR|\$|€|£)?\s*([\d,]+(?:\.\d+)?)\s*([万亿]?)(?:元|美元|港元|欧元)?", t)
+    m = _AMOUNT.fullmatch(t)
     if m and (m.group(1) or m.group(3) or t.endswith("元")):
-        value = float(m.group(2).replace(",", "")) * {"": 1, "万": 1e4, "亿": 1e8}[m.group(3)]
+        value = float(m.group(2).replace(",", "")) * numbers.scale_words().get(m.group(3), 1)
         amount = f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
-        currency = _CURRENCY.get(m.group(1) or "", m.group(1) or "RMB")
+        named = m.group(1) or m.group(4) or ""  # 人民币120万元, 120万美元
+        currency = _CURRENCY.get(named, named or "RMB")
         return f"{currency} {amount}"
     return t
 

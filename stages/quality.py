@@ -3,7 +3,8 @@
 - translation_truncated: the output reached the decoding length limit;
 - translation_loop: the output repeats a word or phrase three times or more in a row;
 - translation_numbers: numbers, amounts or dates in the source are missing from the output
-  (1,200,000 and 120万 and 1.2 million are the same number);
+  (1,200,000 and 120万 and 1.2 million are the same number: every known language's
+  scale words, `stages.lang.numbers`);
 - translation_empty: a source sentence with words produced no output.
 """
 
@@ -12,30 +13,24 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
-_SCALE_ZH = {"万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2}
-_SCALE_EN = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "hundred": 1e2}
-_SCALED_ZH = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*([万亿千百])")
-_SCALED_EN = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(thousand|million|billion|hundred)\b", re.IGNORECASE)
+from stages.lang import numbers
+
+_NUMBER = re.compile(numbers.DIGITS)
 
 
-def _value(s: str) -> float:
-    return float(s.replace(",", ""))
-
-
-def numbers_in(text: str, scales: dict[str, float], scaled: re.Pattern) -> set[float]:
+def numbers_in(text: str) -> set[float]:
     """Numbers in the text, with their written scale applied (120万 -> 1200000)."""
     text = unicodedata.normalize("NFKC", text)
-    found = {_value(m.group()) for m in _NUMBER.finditer(text)}
-    for m in scaled.finditer(text):
-        found.discard(_value(m.group(1)))
-        found.add(_value(m.group(1)) * scales[m.group(2).lower()])
+    found = {float(m.group().replace(",", "")) for m in _NUMBER.finditer(text)}
+    for digits, value in numbers.scaled(text):
+        found.discard(digits)
+        found.add(float(value))
     return found
 
 
 def missing_numbers(source: str, output: str) -> list[str]:
-    src = numbers_in(source, _SCALE_ZH, _SCALED_ZH)
-    out = numbers_in(output, _SCALE_EN, _SCALED_EN)
+    src = numbers_in(source)
+    out = numbers_in(output)
     return [f"{n:g}" for n in sorted(src) if n not in out]
 
 

@@ -7,6 +7,7 @@
   clause references (第十二条, 第二款, 本协议第5.2条), amounts (人民币120万元, ¥1,000),
   percentages and per-mille (30%, 0.5‰), dates (2025年1月1日), book-title references
   (《个人信息保护法》), in full-width and half-width forms alike.
+- Which languages are cut by jieba is each language's `word_segmentation` (stages/lang/).
 - Other languages: simple word tokens (letters, digits, decimal numbers, contractions),
   so `tokens` is never empty for a clause with text.
 Tokens are substrings of the clause text; white space is never a token.
@@ -22,19 +23,25 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
+from stages import lang as languages
+from stages.lang import numbers
 from stages.records import Clause, Document
 
 GLOSSARY = Path(__file__).parent / "data" / "legal_glossary_zh_en.tsv"
 
 _D = "[0-9０-９]"
 _NUM = rf"{_D}+(?:[,，]{_D}{{3}})*(?:[.．]{_D}+)?"
-_HAN_NUM = "[零〇一二两三四五六七八九十百千万]+"
-_UNIT = "(?:[万亿千百]?元|[万亿]?美元|[万亿]?港元|[万亿]?欧元|万|亿)"
+_CHINESE = languages.get("zh")  # the protected spans are Chinese forms (Japanese borrows them)
+_HAN_NUM = f"[{numbers.numeral_chars()}]+"
+_DIVISION = "".join(w for w in _CHINESE.structure_words if len(w) == 1)  # 条款项章节编目
+# A scale before a currency (5千元, 120万美元); alone after digits only 万 and 亿: 千 and 百
+# after digits begin measure words (千克, 千米, 百分点), which jieba keeps whole.
+_UNIT = f"(?:[{numbers.han_scales()}]?(?:元|美元|港元|欧元)|{'|'.join(numbers.han_scales(10_000))})"
 PROTECTED = re.compile(
     "|".join(
         [
             # clause references: 第十二条, 第二款, 本协议第5.2条, 第 3 章
-            rf"(?:本(?:协议|合同|法|条例|规定|办法|条款|章程|细则))?第[ \u3000]*(?:{_NUM}|{_HAN_NUM})(?:[.．]{_D}+)*[ \u3000]*[条款项章节编目]",
+            rf"(?:本(?:协议|合同|法|条例|规定|办法|条款|章程|细则))?{_CHINESE.ordinal_prefix}[ \u3000]*(?:{_NUM}|{_HAN_NUM})(?:[.．]{_D}+)*[ \u3000]*[{_DIVISION}]",
             # amounts: 人民币120万元, RMB 1,000, ¥1,000, ￥１,０００元, 120万元
             rf"(?:人民币|美元|港币|港元|欧元|RMB|CNY|USD|HKD|EUR)[ \u3000]*{_NUM}[ \u3000]*{_UNIT}?",
             rf"[¥￥$＄€£][ \u3000]*{_NUM}(?:[ \u3000]*{_UNIT})?",
@@ -119,7 +126,9 @@ def word_tokens(text: str) -> list[str]:
 
 
 def tokens_for(text: str, lang: str | None) -> list[str]:
-    if lang == "zh" or (lang in (None, "ja", "ko") and _HAN.search(text)):
+    """Tokens of `text` as its language is cut (`Language.word_segmentation`)."""
+    how = languages.get(lang).word_segmentation
+    if how == "jieba" or (how == "jieba-for-han" and _HAN.search(text)):
         return segment_chinese(text)
     return word_tokens(text)
 

@@ -3,10 +3,11 @@
 Every line break ends a sentence (a clause's paragraphs and headings are kept apart).
 Within a line:
 - Chinese (and other CJK) text ends a sentence after 。！？； (and ! ? ;), with any
-  closing quotes or brackets that follow;
+  closing quotes or brackets that follow (Chinese's `sentence_ends`, stages/lang/zh.py);
 - other text ends a sentence after . ! ? followed by white space and an upper-case
   letter, digit, bracket or quote, unless the word before the dot is an abbreviation
-  legal text is full of ("Co., Ltd.", "e.g.", "No. 5", "Art.", "U.S.") or an initial.
+  legal text is full of ("Co., Ltd.", "e.g.", "No. 5", "Art.", "U.S."; English's
+  `abbreviations`) or an initial.
   Dots inside numbers ("Section 3.1", "1.5%") never end a sentence.
 
 Written here rather than taken from a library: pysbd runs at about 0.3 MB/s and splits
@@ -17,14 +18,15 @@ from __future__ import annotations
 
 import re
 
-ABBREVIATIONS = frozenset(
-    """co corp inc ltd llc llp plc pte pty gmbh ag bv nv sa sarl srl kk no nos nr art arts sec secs s ss para paras
-    cl cls ch chap sch p pp vol fig e.g i.e eg ie etc cf vs v viz al ibid id op cit approx dept est govt
-    mr mrs ms dr prof st jr sr u.s u.k u.n e.u jan feb mar apr jun jul aug sep sept oct nov dec ref tel fax attn
-    ave blvd rd""".split()
+from stages import lang as languages
+
+_CJK_RULES, _LATIN_RULES = languages.get("zh"), languages.get("en")  # by script: Han and kana text, the rest
+ABBREVIATIONS = _LATIN_RULES.abbreviations
+_CJK_END = re.compile(f"[{re.escape(_CJK_RULES.sentence_ends)}][{re.escape(_CJK_RULES.sentence_closers)}]*")
+_LATIN_END = re.compile(
+    f"[{re.escape(_LATIN_RULES.sentence_ends)}][{re.escape(_LATIN_RULES.sentence_closers)}]*"
+    r"(?=\s+[\"'“‘(\[A-Z0-9\u00c0-\u024f])"
 )
-_CJK_END = re.compile(r"[。！？；!?;][”’」』）)】]*")
-_LATIN_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[A-Z0-9\u00c0-\u024f])")
 _LAST_WORD = re.compile(r"[\w.]*$")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]")
 

@@ -5,8 +5,10 @@ A topic's score for a clause is the sum of the weights of its patterns found in 
 clause (each pattern once; a match in the heading counts double), plus half of the
 parent's heading score for that topic (a clause under "8. Governing Law" leans that
 way), or half of the parent's whole score for a list item (the items of "shall not
-publish the following content:" are content rules). Chinese clauses are matched with the Chinese patterns on their own words, not
-through a translation. A clause has every topic whose score reaches the threshold.
+publish the following content:" are content rules). Chinese clauses are matched with the
+Chinese patterns on their own words, not through a translation; which pattern set reads a
+language is its `topic_patterns` (stages/lang/). A clause has every topic whose score
+reaches the threshold.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
+from stages import lang as languages
 from stages.records import Clause, Document
 
 TAXONOMY = Path(__file__).parent / "data" / "topics.json"
@@ -56,7 +59,8 @@ def taxonomy() -> tuple[float, dict[str, Topic]]:
 
 
 def _script(lang: str | None) -> str:
-    return "zh" if lang in ("zh", "ja") else "en"
+    """Which of the taxonomy's pattern sets reads this language (`Language.topic_patterns`)."""
+    return languages.get(lang).topic_patterns
 
 
 def score_clause(

@@ -10,7 +10,8 @@ fails offline, and it batches only 32 tokens at a time.
 Translations are cached on disk (SQLite) by model fingerprint, decoding settings and
 source sentence: a re-run translates nothing it has translated before.
 
-With no package for Chinese, clauses get a CC-CEDICT dictionary gloss
+With no package for Chinese (a language whose `dictionary_gloss` is set, stages/lang/),
+clauses get a CC-CEDICT dictionary gloss
 (`translation_engine = gloss:cc-cedict`), never presented as a translation. With no
 package for another language, `text_en` stays empty: that is said once per document
 (its `warnings`) and once per language in the run summary (the `untranslated_*` counts),
@@ -35,6 +36,7 @@ from functools import cache
 from pathlib import Path
 
 from stages import gloss
+from stages import lang as languages
 from stages.models import INSTALL_HINT, ModelPackage, fingerprint, installed_packages, route
 from stages.quality import sentence_flags
 from stages.records import Clause, Document
@@ -388,7 +390,7 @@ class Translator:
         hops = self.route(lang)
         if hops:
             return "+".join([hops[0].engine] + [h.engine.removeprefix("argos:") for h in hops[1:]])
-        return gloss.ENGINE if lang == "zh" else None
+        return gloss.ENGINE if languages.get(lang).dictionary_gloss else None
 
     def _model(self, package: ModelPackage) -> ArgosModel:
         with self._lock:
@@ -423,7 +425,7 @@ class Translator:
                 hop = self._hop(self._model(package), [t.text for t in current])
                 current = [replace(h, score=h.score * prev.score) for h, prev in zip(hop, current)]
             return current
-        if lang == "zh":
+        if languages.get(lang).dictionary_gloss:
             self._count("glossed", len(sentences))
             return [Translated(*gloss.gloss_with_coverage(s)) for s in sentences]
         return None

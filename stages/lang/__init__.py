@@ -1,0 +1,113 @@
+"""What lexnorm knows about each language, one module per language.
+
+A stage never branches on a language code: it asks `get(code)` for that language's
+`Language` record (how its words are cut, which topic patterns read it, its numerals,
+scale words, structure words, sentence ends, ...) and acts on what the record says.
+`stages/lang/zh.py` holds Chinese, `en.py` English, `ja.py` Japanese (which borrows
+Chinese until it has its own), `ko.py` Korean. Adding a language is adding its module
+here with a `LANGUAGE = Language(...)` in it: `get` and `known` find it by its file name.
+A code without a module (de, fr, ...) gets `default(code)`: word tokens, English topic
+patterns, no numerals besides digits; text whose language is unknown (None) gets
+`UNDETERMINED`, which cuts Han text with jieba as the languages written in Han do.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from types import MappingProxyType
+
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language's knowledge, as the stages use it. Mappings are read-only."""
+
+    code: str
+    name: str
+    # How the segmentation stage cuts its text into tokens: "jieba" (always, with the
+    # legal dictionary and protected spans), "jieba-for-han" (jieba when the text has Han
+    # characters, word tokens otherwise) or "words" (letters-and-digits words).
+    word_segmentation: str = "words"
+    # Which pattern set of the topic taxonomy (`patterns_<x>` in stages/data/topics.json) reads it.
+    topic_patterns: str = "en"
+    # A CC-CEDICT dictionary gloss stands in when no model translates it.
+    dictionary_gloss: bool = False
+    # Numerals written without digits: the characters of a numeral (digits and units, 一 .. 千)
+    # and the word before an ordinal (第十三条).
+    numeral_chars: str = ""
+    ordinal_prefix: str = ""
+    # Counters and measure words after which a native numeral is a count or a date (三十日, 五千万元).
+    counters: str = ""
+    # Words for numbers (English "thirty"), ordinals ("third"), months ("July"), and the
+    # nouns after which a number word counts something ("days", "copies") or an ordinal
+    # names a division ("paragraph"); regex alternatives, matched case-insensitively.
+    number_words: Mapping[str, int] = field(default_factory=dict, hash=False)
+    ordinal_words: Mapping[str, int] = field(default_factory=dict, hash=False)
+    month_names: Mapping[str, int] = field(default_factory=dict, hash=False)
+    counted_nouns: tuple[str, ...] = ()
+    ordinal_nouns: tuple[str, ...] = ()
+    # Scale words written after a number, with their multiplier (120万, 1.2 million).
+    scale_words: Mapping[str, int] = field(default_factory=dict, hash=False)
+    # Division words: Chinese 条 -> "article"; for English, the division kind -> how an
+    # English citation writes it ("article" -> "Article").
+    structure_words: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Sentence-ending marks, the closing quotes and brackets that stay with them, and
+    # abbreviations whose dot ends no sentence.
+    sentence_ends: str = ""
+    sentence_closers: str = ""
+    abbreviations: frozenset[str] = frozenset()
+    # Words that make a following number a reference, not a label ("see Section 3.01").
+    reference_words: frozenset[str] = frozenset()
+    # The language whose knowledge this one borrows where it has none of its own (ja: zh).
+    borrows: str | None = None
+
+    def __post_init__(self):
+        for name in ("number_words", "ordinal_words", "month_names", "scale_words", "structure_words"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+
+UNDETERMINED = Language(code="und", name="undetermined", word_segmentation="jieba-for-han")
+
+_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def default(code: str) -> Language:
+    """A language lexnorm has no module for: word tokens, English topic patterns, digits only."""
+    return Language(code=code, name=code)
+
+
+@cache
+def get(code: str | None) -> Language:
+    """The knowledge of language `code` (an ISO 639-1 code as language detection gives
+    it); `UNDETERMINED` for None, `default(code)` for a language without a module."""
+    if code is None:
+        return UNDETERMINED
+    if _CODE.fullmatch(code):
+        try:
+            module = importlib.import_module(f"{__name__}.{code}")
+        except ModuleNotFoundError:
+            module = None
+        language = getattr(module, "LANGUAGE", None)
+        if isinstance(language, Language):
+            return language
+    return default(code)
+
+
+@cache
+def known() -> tuple[Language, ...]:
+    """Every language that has a module here, by code."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if _CODE.fullmatch(m.name))
+    return tuple(lang for lang in map(get, names) if lang.code in names)
+
+
+def borrowing(base: Language, code: str, name: str, **own) -> Language:
+    """A language that borrows `base`'s knowledge, with what it has of its own."""
+    return replace(base, code=code, name=name, borrows=base.code, **own)
+
+
+__all__ = ["Language", "UNDETERMINED", "borrowing", "default", "get", "known"]

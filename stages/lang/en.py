@@ -1,0 +1,45 @@
+"""English: word tokens, number words, months, scale words, how English cites divisions.
+
+English is also the language every other one is translated into and the one the
+alignment stage compares against (`stages.translate.TARGET`).
+"""
+
+from stages.lang import Language
+from stages.numbering import REFERENCE_WORDS
+
+_CARDINALS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty"
+).split()
+_ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+_MONTHS = "january february march april may june july august september october november december".split()
+
+LANGUAGE = Language(
+    code="en",
+    name="English",
+    number_words={**{w: n for n, w in enumerate(_CARDINALS)}, "thirty": 30, "forty": 40, "fifty": 50,
+                  "sixty": 60, "ninety": 90, "hundred": 100},  # fmt: skip
+    ordinal_words={w: n for n, w in enumerate(_ORDINALS, 1)},
+    month_names={m: n for n, m in enumerate(_MONTHS, 1)},
+    # "thirty (30) business days", "five percent": a number word that counts something
+    # (not "one of the following").
+    counted_nouns=(r"days?", r"weeks?", r"months?", r"years?", r"hours?", r"times", r"persons?", r"percent",
+                   r"per cent", r"copies", r"parties"),  # fmt: skip
+    ordinal_nouns=(r"paragraph", r"article", r"item", r"clause", r"section", r"chapter", r"sub-?paragraph"),
+    scale_words={"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000},
+    # A capital for the divisions that head a text, lower case inside a citation
+    # ("Article 5, paragraph 2").
+    structure_words={
+        "book": "Book", "part": "Part", "chapter": "Chapter", "section": "Section", "article": "Article",
+        "paragraph": "paragraph", "item": "item", "schedule": "Schedule", "annex": "Annex", "exhibit": "Exhibit",
+    },  # fmt: skip
+    sentence_ends=".!?",
+    sentence_closers="\"'”’)]",
+    abbreviations=frozenset(
+        """co corp inc ltd llc llp plc pte pty gmbh ag bv nv sa sarl srl kk no nos nr art arts sec secs s ss para paras
+        cl cls ch chap sch p pp vol fig e.g i.e eg ie etc cf vs v viz al ibid id op cit approx dept est govt
+        mr mrs ms dr prof st jr sr u.s u.k u.n e.u jan feb mar apr jun jul aug sep sept oct nov dec ref tel fax attn
+        ave blvd rd""".split()
+    ),
+    reference_words=REFERENCE_WORDS,
+)

@@ -1,0 +1,141 @@
+"""Language knowledge (stages/lang/) and the one numbers module every stage reads numbers with."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+import pytest
+
+from stages import lang
+from stages.alignment import numbers as alignment_numbers
+from stages.lang import numbers
+from stages.quality import missing_numbers, numbers_in
+from stages.segment import segment_chinese, tokens_for, word_tokens
+from stages.topics import _script
+
+
+def test_lookup_by_code():
+    assert lang.get("zh").code == "zh" and lang.get("en").code == "en"
+    assert {"en", "ja", "ko", "zh"} <= {language.code for language in lang.known()}
+    assert "numbers" not in {language.code for language in lang.known()}  # a helper module is no language
+
+
+@pytest.mark.parametrize("code", ["de", "fr", "numbers", "zh-cn", "../zh", "", "ZH"])
+def test_a_code_without_a_module_gets_the_default(code):
+    language = lang.get(code)
+    assert language == lang.default(code)
+    assert (language.word_segmentation, language.topic_patterns, language.dictionary_gloss) == ("words", "en", False)
+    assert not language.scale_words and not language.numeral_chars
+
+
+def test_an_unknown_language_cuts_han_text_with_jieba():
+    assert lang.get(None) is lang.UNDETERMINED
+    assert tokens_for("甲方应当履行合同义务", None) == segment_chinese("甲方应当履行合同义务")
+    assert tokens_for("Party A shall", None) == ["Party", "A", "shall"]
+
+
+def test_records_are_frozen_and_read_only():
+    zh = lang.get("zh")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        zh.code = "xx"
+    with pytest.raises(TypeError):
+        zh.scale_words["兆"] = 10**12
+
+
+def test_chinese():
+    zh = lang.get("zh")
+    assert (zh.word_segmentation, zh.topic_patterns, zh.dictionary_gloss) == ("jieba", "zh", True)
+    assert zh.scale_words == {"百": 100, "千": 1_000, "万": 10_000, "亿": 100_000_000}
+    assert zh.structure_words["条"] == "article" and zh.structure_words["章"] == "chapter"
+    assert zh.ordinal_prefix == "第" and "十" in zh.numeral_chars and "。" in zh.sentence_ends
+
+
+def test_english():
+    en = lang.get("en")
+    assert (en.word_segmentation, en.topic_patterns, en.dictionary_gloss) == ("words", "en", False)
+    assert en.scale_words["million"] == 1_000_000 and en.scale_words["thousand"] == 1_000
+    assert en.structure_words["article"] == "Article" and en.structure_words["paragraph"] == "paragraph"
+    assert en.number_words["thirty"] == 30 and en.ordinal_words["third"] == 3 and en.month_names["july"] == 7
+    assert {"ltd", "e.g"} <= en.abbreviations and {"section", "see"} <= en.reference_words
+
+
+def test_japanese_borrows_chinese_explicitly():
+    ja, zh = lang.get("ja"), lang.get("zh")
+    assert ja.borrows == "zh"
+    for field in ("numeral_chars", "scale_words", "structure_words", "counters", "sentence_ends", "topic_patterns"):
+        assert getattr(ja, field) == getattr(zh, field), field
+    assert ja.word_segmentation == "jieba-for-han" and not ja.dictionary_gloss
+    assert _script("ja") == "zh"
+    assert tokens_for("第十二条の規定", "ja") == segment_chinese("第十二条の規定")
+    assert tokens_for("これは テスト", "ja") == word_tokens("これは テスト")
+
+
+def test_korean_cuts_hanja_with_jieba_only():
+    assert tokens_for("甲方应当履行", "ko") == segment_chinese("甲方应当履行")
+    assert tokens_for("계약 당사자", "ko") == ["계약", "당사자"]
+    assert _script("ko") == "en"
+
+
+@pytest.mark.parametrize(
+    "written, value",
+    [
+        ("三十日", 30), ("百分之三十", 30), ("1,000", 1000), ("１，０００", 1000), ("千三百二十六", 1326),
+        ("第十二条", 12), ("120万", 1_200_000), ("一百二十万元", 1_200_000), ("1.2 million", 1_200_000),
+        ("2.5", 2.5), ("第十十条", None), ("十十", None), ("万", None), ("2025年7月1日", None), ("一致", None), ("", None),
+    ],
+)  # fmt: skip
+def test_value_of_one_written_number(written, value):
+    assert numbers.value(written) == value
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("三十日内", {30: 1}), ("二〇二五年七月一日起施行", {2025: 1, 7: 1, 1: 1}), ("第十十条", {}),
+        ("第一百二十三条", {123: 1}), ("处五千万元以下罚款", {50_000_000: 1}), ("within thirty (30) days", {30: 2}),
+        ("the third paragraph", {3: 1}), ("on July 1, 2025", {7: 1, 1: 1, 2025: 1}), ("1,200万元", {12_000_000: 1}),
+    ],
+)  # fmt: skip
+def test_mentions_in_running_text(text, found):
+    assert dict(numbers.mentions(text)) == found
+    assert alignment_numbers(text) == numbers.mentions(text)  # the alignment stage reads numbers so
+
+
+@pytest.mark.parametrize("word", sorted(numbers.scale_words()))
+def test_every_scale_word_reads_the_same_in_alignment_and_quality(word):
+    """One table: a scale word known to one language is known to every use."""
+    multiplier = numbers.scale_words()[word]
+    assert dict(alignment_numbers(f"2 {word}")) == {2 * multiplier: 1}
+    assert numbers_in(f"2 {word}") == {2.0 * multiplier}
+
+
+def test_quality_reads_scales_across_languages():
+    assert missing_numbers("支付5千元", "pays RMB 5 thousand") == []
+    assert missing_numbers("支付人民币120万元", "pays RMB 1.2 million") == []
+    assert missing_numbers("支付人民币120万元", "pays RMB 120") == ["1.2e+06"]
+
+
+@pytest.fixture
+def extra_language(tmp_path, monkeypatch):
+    """A language module outside the package, found like the package's own."""
+    (tmp_path / "xq.py").write_text(
+        "from stages.lang import Language\n"
+        "LANGUAGE = Language(code='xq', name='Test', word_segmentation='jieba', topic_patterns='zh')\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(lang, "__path__", [*lang.__path__, str(tmp_path)])
+    lang.get.cache_clear()
+    lang.known.cache_clear()
+    yield
+    sys.modules.pop("stages.lang.xq", None)
+    monkeypatch.undo()
+    lang.get.cache_clear()
+    lang.known.cache_clear()
+
+
+def test_adding_a_language_is_one_module(extra_language):
+    assert lang.get("xq").name == "Test"
+    assert "xq" in {language.code for language in lang.known()}
+    assert tokens_for("甲方应当履行", "xq") == segment_chinese("甲方应当履行")
+    assert _script("xq") == "zh"
