@@ -89,6 +89,11 @@ _HAN_UNIT = {"十": 10, "百": 100, "千": 1000}
 _HAN_BIG = {"万": 10_000, "亿": 100_000_000, "億": 100_000_000}
 
 
+# Longer than this is no numeral (the longest written-out numbers of a legal text, 九千九百...亿,
+# are about twenty characters): reading it would only cost time (cn2an is not linear).
+MAX_NUMERAL_CHARS = 40
+
+
 @lru_cache(maxsize=4096)
 def han_to_int(s: str) -> int | None:
     """Chinese or Japanese numeral (一, 十二, 一千二百五十九, 两, 〇, 二〇二五, 百五, 千三百二十六)
@@ -99,7 +104,7 @@ def han_to_int(s: str) -> int | None:
     others (千三百五 as 1350), so those, and whatever cn2an refuses, are read by the
     positional grammar of `_positional`. Whatever neither reads is no numeral.
     """
-    if not s:
+    if not s or len(s) > MAX_NUMERAL_CHARS:
         return None
     if s.isdecimal():
         return int(s)

@@ -139,3 +139,35 @@ def test_adding_a_language_is_one_module(extra_language):
     assert "xq" in {language.code for language in lang.known()}
     assert tokens_for("甲方应当履行", "xq") == segment_chinese("甲方应当履行")
     assert _script("xq") == "zh"
+
+
+LONG_RUNS = """
+import sys
+from stages.lang import numbers
+n = 200_000
+for text in ("一" * n, "一二三" * (n // 3) + "条", "1" * n, "1,000" * (n // 5) + "万", "第" + "十" * n + "条"):
+    numbers.mentions(text)
+    list(numbers.scaled(text))
+print("done")
+"""
+
+
+def test_long_runs_of_numerals_and_digits_are_read_in_linear_time():
+    """Each pattern is tried only where a number begins, and a numeral longer than any
+    real one is no numeral: 200,000-character runs take a fraction of a second (tried at
+    every character, they took minutes). The timeout turns a regression into a failure."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    proc = subprocess.run([sys.executable, "-c", LONG_RUNS], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "done", proc.stderr
+
+
+def test_a_numeral_longer_than_any_real_one_is_none():
+    from stages.numbering import MAX_NUMERAL_CHARS, han_to_int
+
+    assert han_to_int("九千九百九十九万九千九百九十九") == 99_999_999
+    assert han_to_int("一" * (MAX_NUMERAL_CHARS + 1)) is None
+    assert han_to_int("1" * 5000) is None  # int() of it would raise past Python's digit limit

@@ -81,7 +81,9 @@ def _framing() -> str:
 
 @cache
 def _scaled() -> re.Pattern:
-    return re.compile(rf"({DIGITS})\s*({_alternatives(scale_words())})", re.IGNORECASE)
+    # Tried only where a number begins (not inside a run of digits and separators), so a
+    # long run of digits without a scale word is read once, not once per digit.
+    return re.compile(rf"(?<![\d,.])({DIGITS})\s*({_alternatives(scale_words())})", re.IGNORECASE)
 
 
 def scaled(text: str) -> Iterator[tuple[int | float, float]]:
@@ -95,7 +97,10 @@ def scaled(text: str) -> Iterator[tuple[int | float, float]]:
 def _native() -> re.Pattern:
     numeral = f"[{re.escape(numeral_chars())}]+"
     prefixes = _alternatives(language.ordinal_prefix for language in lang.known() if language.ordinal_prefix)
-    return re.compile(rf"(?:{prefixes})({numeral})|({numeral})(?=[{re.escape(_chars('counters'))}])")
+    chars = re.escape(numeral_chars())
+    # A bare numeral is tried only where its run begins: counters are no numeral characters,
+    # so only the run's end can be followed by one, and a long run is read once, not once per character.
+    return re.compile(rf"(?:{prefixes})({numeral})|(?<![{chars}])({numeral})(?=[{re.escape(_chars('counters'))}])")
 
 
 @cache
