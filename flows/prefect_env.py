@@ -51,6 +51,7 @@ TEMPORARY_SERVER_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 
+LOGGING_KEY = "PREFECT_LOGGING_SETTINGS_PATH"
 DATABASE_KEYS = ("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL")
 DATABASE_PREFIX = "lexnorm-prefect-"  # + pid + "-": the temporary server's database folder of one process
 
@@ -65,8 +66,36 @@ def use_local_prefect() -> None:
     for key, value in TEMPORARY_SERVER_DEFAULTS.items():
         if key not in os.environ:
             os.environ[key] = _set_here[key] = value
-    if not any(os.environ.get(key) for key in DATABASE_KEYS):
-        os.environ[DATABASE_KEYS[0]] = _set_here[DATABASE_KEYS[0]] = f"sqlite+aiosqlite:///{_database_folder()}/prefect.db"
+    needs_database = not any(os.environ.get(key) for key in DATABASE_KEYS)
+    if needs_database or LOGGING_KEY not in os.environ:
+        folder = _database_folder()
+        if needs_database:
+            os.environ[DATABASE_KEYS[0]] = _set_here[DATABASE_KEYS[0]] = f"sqlite+aiosqlite:///{folder}/prefect.db"
+        if LOGGING_KEY not in os.environ and (config := _quiet_database_logging(folder)) is not None:
+            os.environ[LOGGING_KEY] = _set_here[LOGGING_KEY] = str(config)
+
+
+def _quiet_database_logging(folder: Path) -> Path | None:
+    """Prefect's own logging configuration with SQLAlchemy's connection pool kept to
+    critical messages, written into `folder`. The temporary server's shutdown race (see
+    TEMPORARY_SERVER_DEFAULTS) also cancels a pooled connection's reset, which SQLAlchemy
+    logs with a traceback through the root logger; Prefect's settings can only change the
+    loggers its file names, so the file gets one more. None (Prefect's defaults stay) when
+    Prefect's file cannot be found or read."""
+    import importlib.util
+
+    import yaml
+
+    try:
+        spec = importlib.util.find_spec("prefect")  # found, not imported: Prefect reads the settings at import
+        source = Path(spec.submodule_search_locations[0]) / "logging" / "logging.yml"
+        config = yaml.safe_load(source.read_text(encoding="utf-8"))
+        config["loggers"]["sqlalchemy.pool"] = {"level": "CRITICAL"}
+        target = folder / "logging.yml"
+        target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        return target
+    except (AttributeError, OSError, TypeError, KeyError, yaml.YAMLError):
+        return None
 
 
 def _database_folder() -> Path:
