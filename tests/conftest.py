@@ -37,6 +37,16 @@ def by_id(clauses: list[Clause]) -> dict[str, Clause]:
     return {c.clause_id: c for c in clauses}
 
 
+@pytest.fixture(scope="module")
+def prefect_server():
+    """A Prefect test server for the flow runs of one test module (generous start-up time:
+    the machine may be busy)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
 @pytest.fixture(scope="session")
 def seed_clauses() -> dict[str, list[Clause]]:
     """Seed number ("000".."004") -> its clauses."""

@@ -20,7 +20,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import REPO, SEEDS
-from prefect.testing.utilities import prefect_test_harness
 
 from lexnorm.cli import OUTPUT_INCOMPLETE
 from lexnorm.cli import main as cli
@@ -125,12 +124,6 @@ def test_a_disk_that_fills_up_while_the_tables_are_written(tmp_path, namespace):
     assert len({run_id for run_id, _ in after["tables"].values()}) == 1
     assert after["temps"] == [], after["temps"]  # nothing left behind
     assert after["report"]  # the first run's report, which still describes these tables
-
-
-@pytest.fixture(scope="module")
-def prefect_server():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def test_a_report_that_cannot_be_written_is_not_left_from_the_last_run(prefect_server, tmp_path, monkeypatch, capsys):

@@ -9,18 +9,11 @@ import sys
 
 import pandas as pd
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from conftest import REPO, SEEDS
 from test_alignment import EN as PARALLEL_EN
 from test_alignment import ZH as PARALLEL_ZH
 from flows.normalize import default_settings, normalize
-
-
-@pytest.fixture(scope="module")
-def prefect_server():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture(scope="module")

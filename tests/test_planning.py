@@ -4,7 +4,6 @@ manifest.json each cost at most a row or a warning. Real Prefect runs, real Parq
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -14,19 +13,12 @@ import sys
 
 import pandas as pd
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from conftest import REPO, SEEDS
 from test_alignment import EN as PARALLEL_EN
 from test_alignment import ZH as PARALLEL_ZH
 from flows.normalize import default_settings, normalize
 from stages import incremental, ingest
-
-
-@pytest.fixture(scope="module")
-def prefect_server():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def run(raw, out, tmp_path):
@@ -113,7 +105,7 @@ def test_files_lexnorm_does_not_read_get_skipped_rows(prefect_server, tmp_path):
     (raw / ".DS_Store").write_bytes(b"\x00")
     (raw / "old").mkdir()
     out = tmp_path / "out"
-    result = run(raw, out, tmp_path)
+    run(raw, out, tmp_path)
     docs = documents(out)
     assert set(docs.index) == {SEEDS["003"].stem, "contract.pdf", "terms.docx", "README", "old"}  # no dot file
     skipped = docs[docs.status == "skipped"]

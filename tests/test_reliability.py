@@ -18,7 +18,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from conftest import REPO, SEEDS
-from prefect.testing.utilities import prefect_test_harness
 from test_workers import SLOW_MARK, parse_or_sleep
 from worker_helpers import parse_or_raise
 
@@ -29,12 +28,6 @@ from stages.workers import Stage
 
 ZH = SEEDS["003"].read_text(encoding="utf-8")
 EN = SEEDS["000"].read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def prefect_server():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def raw_with(tmp: Path, *keys: str) -> Path:

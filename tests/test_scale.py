@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from conftest import SEEDS
 from flows.normalize import default_settings, run
-
-
-@pytest.fixture(scope="module")
-def prefect_server():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def tables(out) -> dict[str, pd.DataFrame]:

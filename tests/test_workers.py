@@ -5,7 +5,6 @@ outlives the process that started it."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
