@@ -12,6 +12,9 @@
   language, and so does a clause written in the document's script that is shorter
   than TRUST_LETTERS (langdetect calls "Disclaimer" German) or whose detection still
   gives the document's language a fair chance.
+
+Which language a script tells is the language modules' (`stages.lang`, their `script`
+and `script_default`): the tables below are built from every known language.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 
+from stages import lang as languages
 from stages.records import Clause, Document
 
 SEED = 0
@@ -94,18 +98,30 @@ def script(text: str) -> str:
     return "han" if counts["han"] >= counts["other"] else "other"
 
 
-_SCRIPT_LANGS = {"han": {"zh"}, "kana": {"ja"}, "hangul": {"ko"}}
+def _script_tables() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """For each script a known language is told by: the languages written in it, and the
+    one its text is when detection offers none of them (han: zh, kana: ja, hangul: ko)."""
+    allowed: dict[str, set[str]] = {}
+    default: dict[str, str] = {}
+    for language in languages.known():
+        if language.script is not None:
+            allowed.setdefault(language.script, set()).add(language.code)
+            if language.script_default:
+                default.setdefault(language.script, language.code)
+    return {writing: frozenset(codes) for writing, codes in allowed.items()}, default
+
+
+_SCRIPT_LANGS, _DEFAULT_FOR_SCRIPT = _script_tables()
+# Languages with a script of their own: text in any other script is none of them.
+_SCRIPT_BOUND = frozenset().union(*_SCRIPT_LANGS.values())
 
 
 def _plausible(found: list[tuple[str, float]], writing: str) -> list[tuple[str, float]]:
     """Drop what the script rules out (langdetect calls Han-only text `ko` or `ja`)."""
     allowed = _SCRIPT_LANGS.get(writing)
     if allowed is None:
-        return [(lang, p) for lang, p in found if lang not in ("zh", "ja", "ko")]
+        return [(lang, p) for lang, p in found if lang not in _SCRIPT_BOUND]
     return [(lang, p) for lang, p in found if lang in allowed]
-
-
-_DEFAULT_FOR_SCRIPT = {"han": "zh", "kana": "ja", "hangul": "ko"}
 
 
 def clause_language(text: str, doc_lang: str | None, doc_script: str | None = None) -> str | None:

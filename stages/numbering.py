@@ -20,6 +20,12 @@ Kinds of label:
 
 Every function here is linear in the length of its line: one line can be a whole
 document (text extracted without line breaks).
+
+The words of the grammar are the language modules' (`stages.lang`): the units that head
+a numbered division (第三编, 第十二条) and the words that make a number a reference are
+every known language's `heading_units` and `reference_words`, the numeral characters of
+第N are Chinese's. A language module added there is read here; no word list lives in
+this module.
 """
 
 from __future__ import annotations
@@ -32,12 +38,15 @@ from functools import lru_cache
 import cn2an
 import roman
 
+from stages import lang
+from stages.lang.zh import HAN_DIGITS
+
 # Rank of each division: a division closes every open level of equal or lower rank.
 DIVISION_RANK = {"exhibit": 0, "book": 1, "part": 2, "chapter": 3, "section": 4, "article": 5}
 DIVISION_ID_PREFIX = {"exhibit": "exh", "book": "book", "part": "part", "chapter": "ch", "section": "sec", "article": "art"}
-_CN_UNITS = {"编": "book", "分编": "part", "章": "chapter", "节": "section", "条": "article"}
+# The units after 第N that head a division (编 -> book, ... 条 -> article), every known language's.
+HEADING_UNITS = {w: language.structure_words[w] for language in lang.known() for w in language.heading_units}
 
-HAN_DIGITS = "零〇一二两三四五六七八九十百千"
 BULLETS = "-–—•●◦▪■·○◆◇►➢*"
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}  # ① .. ⑳
 _CIRCLED.update({chr(0x3251 + i): 21 + i for i in range(15)})  # ㉑ .. ㉟
@@ -214,11 +223,14 @@ def indent_width(line: str) -> int:
 
 # -------------------------------------------------------------------------- grammar
 
+# Longest first: where one unit begins another, the longer one is read.
+_HEADING_ALTERNATIVES = "|".join(re.escape(w) for w in sorted(HEADING_UNITS, key=lambda w: (-len(w), w)))
+
 _LINE_START = re.compile(
     rf"""
     (?P<bullet>[{re.escape(BULLETS)}][ \t]*(?=[(\[]))?          # "- (1)": a bullet before an item
     (?:
-        第[ ]*(?P<cn_num>[{HAN_DIGITS}\d]+)[ ]*(?P<cn_unit>分编|编|章|节|条)(?=\s|$)
+        第[ ]*(?P<cn_num>[{HAN_DIGITS}\d]+)[ ]*(?P<cn_unit>{_HEADING_ALTERNATIVES})(?=\s|$)
       | (?P<supp>附[ ]*则)[ ]*$
       | (?P<en_div>(?i:book|part|chapter|article|section))[ ]+(?P<en_num>[IVXLCDM]+|[ivxlcdm]+|\d{{1,4}})
             (?P<en_tail>[.:])?(?=[ \t]|$|[-—–])
@@ -247,12 +259,9 @@ _MID_DECIMAL = re.compile(r"(?<=\s)(\d+(?:\.\d+)+)([.,:：]?)(?=\s|$)")
 # A top-level heading glued after a sentence ("... SUCH [*].        10.  Termination and ...").
 _MID_GLUED = re.compile(r"(?<=[.;!?。；])(\s+)(\d+)\.(?=\s+[A-Z\u4e00-\u9fff])")
 
-# Words that make a following number a reference, not a label ("see Section 3.01").
-REFERENCE_WORDS = frozenset(
-    """section sections clause clauses article articles paragraph paragraphs subsection
-    subsections item items schedule exhibit annex appendix part chapter point points see
-    under in per of to and or through from by with version v no no. number rule rules § §§""".split()
-)
+# Words that make a following number a reference, not a label ("see Section 3.01"), every
+# known language's (lower case, as `_preceding_word` gives them).
+REFERENCE_WORDS = frozenset(w.lower() for language in lang.known() for w in language.reference_words)
 
 # Trailing runs are cut with str.rstrip, not with a `[...]*$` regex, which retries from
 # every character of a long run of dots or spaces (quadratic).
@@ -358,7 +367,7 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         common["long"] = True
 
     if g["cn_unit"]:
-        division = _CN_UNITS[g["cn_unit"]]
+        division = HEADING_UNITS[g["cn_unit"]]
         value = han_to_int(g["cn_num"])
         return Label("division", division, value, str(value), None, **common)
     if g["supp"]:

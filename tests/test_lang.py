@@ -141,6 +141,81 @@ def test_adding_a_language_is_one_module(extra_language):
     assert _script("xq") == "zh"
 
 
+def test_the_parser_reads_its_words_from_the_language_modules():
+    """The clause parser keeps no word list: its heading units, the numeral characters
+    of 第N and its reference words are the language modules'."""
+    from stages import numbering
+    from stages.lang import en, zh
+
+    chinese = lang.get("zh")
+    units = {"编": "book", "分编": "part", "章": "chapter", "节": "section", "条": "article"}
+    assert numbering.HEADING_UNITS == units
+    assert numbering.HEADING_UNITS == {w: chinese.structure_words[w] for w in chinese.heading_units}
+    assert numbering.HAN_DIGITS is zh.HAN_DIGITS is chinese.numeral_chars
+    assert numbering.REFERENCE_WORDS == en.REFERENCE_WORDS == lang.get("en").reference_words
+    # 款, 项 and 目 are structure words that only cite: no division heads a line with them
+    assert {"款", "项", "目"} <= set(chinese.structure_words) - set(chinese.heading_units)
+    assert [lab.style for lab in numbering.scan_line("第一分编 总则", 0)] == ["part"]
+    assert numbering.scan_line("第二款 本款规定", 0) == []
+
+
+def test_a_heading_unit_is_one_of_the_structure_words():
+    with pytest.raises(ValueError, match="heading units"):
+        lang.Language(code="xx", name="X", heading_units=("条",))
+
+
+def test_the_script_tables_are_built_from_the_modules():
+    from stages import language
+
+    assert lang.get("ja").borrows == "zh" and lang.get("ja").script == "kana"  # its own, not borrowed
+    assert language._SCRIPT_LANGS == {"han": {"zh"}, "kana": {"ja"}, "hangul": {"ko"}}
+    assert language._DEFAULT_FOR_SCRIPT == {"han": "zh", "kana": "ja", "hangul": "ko"}
+    for writing, codes in language._SCRIPT_LANGS.items():
+        assert codes == {x.code for x in lang.known() if x.script == writing}
+        defaults = [x.code for x in lang.known() if x.script == writing and x.script_default]
+        assert defaults == [language._DEFAULT_FOR_SCRIPT[writing]], writing  # one default per script
+    assert language._plausible([("ja", 0.6), ("zh", 0.3), ("de", 0.1)], "han") == [("zh", 0.3)]
+    assert language._plausible([("ko", 0.6), ("de", 0.4)], "other") == [("de", 0.4)]
+
+
+ADDED_LANGUAGE = """
+import sys
+from stages import lang
+lang.__path__.append(sys.argv[1])
+from stages import language, numbering
+print(sorted(numbering.HEADING_UNITS.items()))
+print([(lab.style, lab.value) for lab in numbering.scan_line("第十二條 定義", 0)])
+print(*([lab.text for lab in numbering.scan_line(line, 0)] for line in ("Siehe 3.1", "Sehen 3.1")))
+print(sorted(language._SCRIPT_LANGS["han"]), language._DEFAULT_FOR_SCRIPT["han"])
+"""
+
+
+def test_a_language_module_extends_the_parser_and_the_script_tables(tmp_path):
+    """A module added next to the package's own (Traditional-script 條 as a heading unit,
+    a German reference word, written in Han but not its default) is read by the parser
+    and the language stage, which import it: no word is added to either. In a fresh
+    interpreter, since both build their tables once, on import."""
+    import subprocess
+
+    from conftest import REPO
+
+    (tmp_path / "xq.py").write_text(
+        "from stages.lang import Language\n"
+        "LANGUAGE = Language(code='xq', name='Test', structure_words={'條': 'article'}, heading_units=('條',),\n"
+        "                    reference_words=frozenset({'Siehe'}), script='han')\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", ADDED_LANGUAGE, str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    units, labels, references, han = proc.stdout.splitlines()
+    assert "('條', 'article')" in units and "('条', 'article')" in units
+    assert labels == "[('article', 12)]"
+    assert references == "[] ['3.1']"  # after a reference word a number is no label
+    assert han == "['xq', 'zh'] zh"
+
+
 LONG_RUNS = """
 import sys
 from stages.lang import numbers

@@ -2,7 +2,10 @@
 
 A stage never branches on a language code: it asks `get(code)` for that language's
 `Language` record (how its words are cut, which topic patterns read it, its numerals,
-scale words, structure words, sentence ends, ...) and acts on what the record says.
+scale words, structure words and the ones that head a numbered division, the words that
+make a number a reference, sentence ends, the script it is told by, ...) and acts on what
+the record says; a stage that reads every language (the clause parser, the numbers
+module, the language stage's script tables) joins what `known()` languages hold.
 `stages/lang/zh.py` holds Chinese, `en.py` English, `ja.py` Japanese (which borrows
 Chinese until it has its own), `ko.py` Korean. Adding a language is adding its module
 here with a `LANGUAGE = Language(...)` in it: `get` and `known` find it by its file name.
@@ -56,6 +59,10 @@ class Language:
     # Division words: Chinese 条 -> "article"; for English, the division kind -> how an
     # English citation writes it ("article" -> "Article").
     structure_words: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # The structure words that head a numbered division of a text (第十三条, 第二章), as the
+    # clause parser reads them; each one of `structure_words`, which says the division.
+    # Not those that only cite one inside a sentence (第二款, 第三项).
+    heading_units: tuple[str, ...] = ()
     # Sentence-ending marks, the closing quotes and brackets that stay with them, and
     # abbreviations whose dot ends no sentence.
     sentence_ends: str = ""
@@ -63,12 +70,20 @@ class Language:
     abbreviations: frozenset[str] = frozenset()
     # Words that make a following number a reference, not a label ("see Section 3.01").
     reference_words: frozenset[str] = frozenset()
+    # The script that tells this language's text from others' ("han", "kana", "hangul", as
+    # `stages.language.script` names them), if it has one of its own, and whether text in
+    # that script is this language when detection offers nothing the script allows.
+    script: str | None = None
+    script_default: bool = False
     # The language whose knowledge this one borrows where it has none of its own (ja: zh).
     borrows: str | None = None
 
     def __post_init__(self):
         for name in ("number_words", "ordinal_words", "month_names", "scale_words", "structure_words"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        unknown = [w for w in self.heading_units if w not in self.structure_words]
+        if unknown:
+            raise ValueError(f"{self.code}: heading units {unknown} are not among its structure words")
 
 
 UNDETERMINED = Language(code="und", name="undetermined", word_segmentation="jieba-for-han")

@@ -1,11 +1,11 @@
-"""English: word tokens, number words, months, scale words, how English cites divisions.
+"""English: word tokens, number words, months, scale words, how English cites divisions,
+the words that make a number a reference.
 
 English is also the language every other one is translated into and the one the
 alignment stage compares against (`stages.translate.TARGET`).
 """
 
 from stages.lang import Language
-from stages.numbering import REFERENCE_WORDS
 
 _CARDINALS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -13,6 +13,13 @@ _CARDINALS = (
 ).split()
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 _MONTHS = "january february march april may june july august september october november december".split()
+# Words that make a following number a reference, not a label ("see Section 3.01"): the
+# clause parser reads no misplaced label after them.
+REFERENCE_WORDS = frozenset(
+    """section sections clause clauses article articles paragraph paragraphs subsection
+    subsections item items schedule exhibit annex appendix part chapter point points see
+    under in per of to and or through from by with version v no no. number rule rules § §§""".split()
+)
 
 LANGUAGE = Language(
     code="en",

@@ -8,4 +8,8 @@ gloss (CC-CEDICT is a Chinese dictionary). Japanese patterns of its own go here.
 
 from stages.lang import borrowing, zh
 
-LANGUAGE = borrowing(zh.LANGUAGE, "ja", "Japanese", word_segmentation="jieba-for-han", dictionary_gloss=False)
+# Its own script: text with kana is Japanese (Han text without kana stays Chinese's).
+LANGUAGE = borrowing(
+    zh.LANGUAGE, "ja", "Japanese", word_segmentation="jieba-for-han", dictionary_gloss=False, script="kana",
+    script_default=True,
+)  # fmt: skip

@@ -1,12 +1,15 @@
 """Chinese: jieba segmentation, Han numerals, 万/亿 scales, 第…条 structure words.
 
-What the stages know of Chinese text. The numeral characters are the clause parser's
-(`stages.numbering.HAN_DIGITS`), so a numeral the parser reads as a label is one the
-numbers module reads in running text.
+What the stages know of Chinese text. The clause parser reads its labels (第十三条) with
+these numeral characters and heading units, so a numeral the parser reads as a label is
+one the numbers module reads in running text. This module imports no stage: the parser
+and the numbers module import it.
 """
 
 from stages.lang import Language
-from stages.numbering import HAN_DIGITS
+
+# The characters of a Han numeral: digits and the units below 万 (万 and 亿 are scale words).
+HAN_DIGITS = "零〇一二两三四五六七八九十百千"
 
 LANGUAGE = Language(
     code="zh",
@@ -23,7 +26,12 @@ LANGUAGE = Language(
         "编": "book", "分编": "part", "章": "chapter", "节": "section", "条": "article",
         "款": "paragraph", "项": "item", "目": "item",
     },  # fmt: skip
+    # 第三编 .. 第十三条 head divisions; 款, 项 and 目 only cite one inside an article.
+    heading_units=("编", "分编", "章", "节", "条"),
     # Half-width ! ? ; end a sentence in Chinese text too (mixed-width input).
     sentence_ends="。！？；!?;",
     sentence_closers="”’」』）)】",
+    # Han text without kana or Hangul is Chinese.
+    script="han",
+    script_default=True,
 )
