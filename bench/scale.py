@@ -99,15 +99,17 @@ def timed_run(raw: Path, out: Path) -> tuple[float, int, str]:
 def bare_pipeline(raw: Path, out: Path, settings) -> float:
     """Seconds for the same work without Prefect: the same stages (as a worker performs
     them), results store, table writer, alignment and report, in a plain loop."""
-    from stages import alignment, incremental, ingest, report, tables, workers
+    from lexnorm.output import report, tables
+    from lexnorm.runtime import incremental
+    from stages import alignment, ingest, pipeline
 
     start = time.perf_counter()
     store, summaries = incremental.ResultStore(out), []
     with tables.TableWriter(out) as writer:
         for path in sorted(ingest.discover(raw), key=ingest.doc_id_for):
             doc = ingest.read_document(path, raw)
-            for stage in workers.STAGES:
-                doc = workers.perform(stage, doc, settings).doc
+            for stage in pipeline.PIPELINE:
+                doc = pipeline.perform(stage, doc, {"translate": settings}).doc
             store.save(doc.doc_id, doc)
             writer.add_document(doc)
             if doc.ok:

@@ -11,7 +11,7 @@ Prefect starts and stops. Two things keep it from outliving the run:
 - `lexnorm run` starts a reaper (`start_reaper`) that ends every process of the run, the
   temporary server included, when the run's main process ends, even by SIGKILL: Prefect
   starts that server itself, so lexnorm cannot ask the kernel to kill it with its parent
-  as it does for its own worker processes (`stages.workers.die_with_parent`).
+  as it does for its own worker processes (`lexnorm.runtime.workers.die_with_parent`).
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def _run(args: argparse.Namespace) -> int:
         print("lexnorm: --stage-timeout must be a number of seconds (0: no limit)", file=sys.stderr)
         return USAGE
     if args.stage_timeout is None:
-        from stages.workers import default_timeout
+        from lexnorm.runtime.workers import default_timeout
 
         try:
             args.stage_timeout = default_timeout()
@@ -81,8 +81,8 @@ def _run_interruptible(args: argparse.Namespace) -> int:
     if args.require_model and not any(p.to_code == TARGET for p in Translator(settings).packages):
         print(f"lexnorm: --require-model: no Argos model into English is installed; {INSTALL_HINT}", file=sys.stderr)
         return USAGE
-    from stages import summary
-    from stages.tables import OutputLocked, output_lock
+    from lexnorm.output import summary
+    from lexnorm.runtime.lock import OutputLocked, output_lock
 
     try:
         with output_lock(args.out):  # the flow takes it again; here it fails early with a clear message

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-INSTALL_HINT = "install a model with `lexnorm models install PATH.argosmodel` (see `lexnorm models list`)"
+
 INSTALL_RECORD = "lexnorm-install.json"
 MAX_UNPACKED_BYTES = 8 * 1024**3  # a zip bomb guard far above any real translation model
 MAX_METADATA_BYTES = 1024**2  # metadata.json is read into memory: a few hundred bytes in practice

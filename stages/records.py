@@ -1,7 +1,7 @@
 """Typed records that flow between the stages.
 
 Each stage is a function from records to records; the flows only wire them. Field names
-match the Parquet columns one to one (see `stages.schema`), so a record becomes a row
+match the Parquet columns one to one (see `lexnorm.output.schema`), so a record becomes a row
 without any renaming.
 """
 

@@ -37,7 +37,8 @@ from pathlib import Path
 
 from stages import gloss
 from stages import lang as languages
-from stages.models import INSTALL_HINT, ModelPackage, fingerprint, installed_packages, route
+from lexnorm import INSTALL_HINT
+from stages.models import ModelPackage, fingerprint, installed_packages, route
 from stages.quality import sentence_flags
 from stages.records import Clause, Document
 from stages.sentences import sentences_by_line, split_sentences

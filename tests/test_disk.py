@@ -23,7 +23,7 @@ from conftest import REPO, SEEDS
 
 from lexnorm.cli import OUTPUT_INCOMPLETE
 from lexnorm.cli import main as cli
-from stages import report
+from lexnorm.output import report
 
 
 def lexnorm_run(raw: Path, out: Path, prefix: list[str] = ()) -> subprocess.CompletedProcess:

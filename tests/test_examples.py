@@ -18,8 +18,8 @@ from conftest import REPO, SEEDS, seed_folders
 from flows.normalize import default_settings, normalize
 from stages.alignment import align
 from stages.records import Clause, Document
-from stages.schema import TABLES
-from stages.tables import write_tables
+from lexnorm.output.schema import TABLES
+from lexnorm.output.tables import write_tables
 from stages.translate import TranslationSettings, Translator, translate_document
 from test_alignment import EN as PARALLEL_EN
 from test_alignment import ZH as PARALLEL_ZH

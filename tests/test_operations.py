@@ -17,7 +17,7 @@ import yaml
 from prefect.testing.utilities import prefect_test_harness
 
 from conftest import REPO, SEEDS
-from stages.summary import DocumentReport, RunResult, console, markdown
+from lexnorm.output.summary import DocumentReport, RunResult, console, markdown
 
 LEXNORM = [sys.executable, "-m", "lexnorm"]
 
@@ -94,11 +94,14 @@ def _result() -> RunResult:
         DocumentReport("notes", "ok", None, "en", "utf-8", 1, 1, ("no numbering found",), (), "unchanged"),
         DocumentReport("scan", "rejected", "not a text file (binary content)", None, None, 0, 0, (), (), "new"),
     ]
-    seconds = {"language": 1.5, "clause": 0.25, "write": 0.125, "custom": 0.5}
+    seconds = {"language": 1.5, "clauses": 0.25, "write": 0.125, "custom": 0.5}
     translation = {"translated": 0, "cached": 0, "glossed": 12}
     changes = {"new": ["contract_zh", "scan"], "changed": [], "unchanged": ["notes"], "removed": []}
     outputs = {"clauses": Path("out/clauses.parquet")}
-    return RunResult(docs, {"translation": 3, "parallel": 0, "topic": 1}, outputs, translation, changes, seconds, 2.5, "r1")
+    from flows.normalize import STEPS  # the run's steps, the pipeline's stages among them
+
+    counts = {"translation": 3, "parallel": 0, "topic": 1}
+    return RunResult(docs, counts, outputs, translation, changes, seconds, 2.5, "r1", STEPS)
 
 
 def test_console_summary_says_what_happened_to_each_document():
@@ -111,7 +114,7 @@ def test_console_summary_says_what_happened_to_each_document():
     assert "2 document(s) ok, 1 rejected, 48 clauses, 3 anomalies in 2.5 s" in text
     assert "gloss:cc-cedict (no model installed: a dictionary gloss, not a translation)" in text
     # stages in pipeline order, unknown ones last
-    assert "time per stage: clause 0.25 s, language 1.50 s, write 0.12 s, custom 0.50 s" in text
+    assert "time per stage: clauses 0.25 s, language 1.50 s, write 0.12 s, custom 0.50 s" in text
 
 
 def test_markdown_summary_lists_rejections_and_warnings():

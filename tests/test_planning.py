@@ -18,7 +18,8 @@ from conftest import REPO, SEEDS
 from test_alignment import EN as PARALLEL_EN
 from test_alignment import ZH as PARALLEL_ZH
 from flows.normalize import default_settings, normalize
-from stages import incremental, ingest
+from lexnorm.runtime import incremental
+from stages import ingest
 
 
 def run(raw, out, tmp_path):

@@ -23,8 +23,8 @@ from worker_helpers import parse_or_raise
 
 from flows.normalize import default_settings, normalize
 from stages import alignment, ingest
-from stages import workers as stage_workers
-from stages.workers import Stage
+import flows.normalize
+from stages.pipeline import PIPELINE, Stage
 
 ZH = SEEDS["003"].read_text(encoding="utf-8")
 EN = SEEDS["000"].read_text(encoding="utf-8")
@@ -198,7 +198,7 @@ import sys, itertools
 from pathlib import Path
 from stages.ingest import discover, read_document
 from stages.clauses import parse_document
-from stages.tables import write_tables
+from lexnorm.output.tables import write_tables
 docs = [parse_document(read_document(p)) for p in discover(Path(sys.argv[1]))]
 print("ready", flush=True)
 for i in itertools.count():
@@ -208,7 +208,8 @@ for i in itertools.count():
 
 def test_sigkill_during_writes_leaves_complete_previous_tables(tmp_path):
     from stages.clauses import parse_document
-    from stages.tables import clean_stale_temps, write_tables
+    from lexnorm.output.atomic import clean_stale_temps
+    from lexnorm.output.tables import write_tables
 
     docs = [parse_document(ingest.read_document(p)) for p in ingest.discover(REPO / "data" / "raw")]
     out = tmp_path / "out"
@@ -236,7 +237,7 @@ def test_a_second_run_on_the_same_output_folder_is_refused(tmp_path, capsys):
 
     out = tmp_path / "out"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from stages.tables import output_lock\n"
+        [sys.executable, "-c", "import sys, time; from lexnorm.runtime.lock import output_lock\n"
          "with output_lock(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)", str(out)],
         cwd=REPO, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -247,7 +248,7 @@ def test_a_second_run_on_the_same_output_folder_is_refused(tmp_path, capsys):
     finally:
         holder.kill()
         holder.wait()
-    from stages.tables import output_lock
+    from lexnorm.runtime.lock import output_lock
 
     with output_lock(out):  # released by the holder's death: never stale
         pass
@@ -285,10 +286,10 @@ def test_whole_run_attempts_no_connection_but_loopback(tmp_path):
 def test_a_stage_that_raises_rejects_only_that_document(prefect_server, tmp_path, monkeypatch):
     """In the worker processes (the stage is a module-level function they import by name)."""
     raw = raw_with(tmp_path, "001", "003")
-    monkeypatch.setattr(stage_workers, "CLAUSE", Stage("clause", parse_or_raise))
+    monkeypatch.setattr(flows.normalize, "PIPELINE", (Stage("clauses", parse_or_raise), *PIPELINE[1:]))
     result = run(raw, tmp_path / "out", tmp_path)
     docs = {d.doc_id: d for d in result.documents}
-    assert docs[SEEDS["003"].stem].error == "clause stage failed: RuntimeError: boom in the parser"
+    assert docs[SEEDS["003"].stem].error == "clauses stage failed: RuntimeError: boom in the parser"
     assert docs[SEEDS["001"].stem].ok and docs[SEEDS["001"].stem].n_clauses == 63
 
 
@@ -320,10 +321,10 @@ def test_io_errors_are_retried_then_reported(prefect_server, tmp_path, monkeypat
 def test_a_stage_over_the_time_limit_rejects_only_that_document(prefect_server, tmp_path, monkeypatch):
     raw = raw_with(tmp_path, "001", "003")
     (raw / "hangs.txt").write_text(EN + SLOW_MARK, encoding="utf-8")
-    monkeypatch.setattr(stage_workers, "CLAUSE", Stage("clause", parse_or_sleep))
+    monkeypatch.setattr(flows.normalize, "PIPELINE", (Stage("clauses", parse_or_sleep), *PIPELINE[1:]))
     result = run(raw, tmp_path / "out", tmp_path, stage_timeout=5)
     docs = {d.doc_id: d for d in result.documents}
-    assert docs["hangs"].error == "clause stage took longer than 5 s; document rejected"
+    assert docs["hangs"].error == "clauses stage took longer than 5 s; document rejected"
     assert docs[SEEDS["001"].stem].ok and docs[SEEDS["003"].stem].ok
     table = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("doc_id")
     assert table.loc["hangs", "status"] == "rejected" and table.loc[SEEDS["003"].stem, "status"] == "ok"

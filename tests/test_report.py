@@ -1,4 +1,4 @@
-"""The HTML report (stages/report.py) on the tables of a real flow run (prefect_test_harness), read back
+"""The HTML report (lexnorm/output/report.py) on the tables of a real flow run (prefect_test_harness), read back
 with a stdlib HTML parser, and rendered by headless Chromium when it is installed."""
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ import pytest
 from prefect.artifacts import Artifact
 from prefect.testing.utilities import prefect_test_harness
 
-import stages.atomic as atomic
-import stages.report as report
+import lexnorm.output.atomic as atomic
+import lexnorm.output.report as report
 from conftest import SEEDS, corpus_file, seed_folders
 from flows.normalize import default_settings, normalize
-from stages.report import clause_anchor, doc_anchor, render_report, topic_anchor, write_report
-from stages.schema import ALIGNMENTS, CLAUSES, DOCUMENTS
+from lexnorm.output.report import clause_anchor, doc_anchor, render_report, topic_anchor, write_report
+from lexnorm.output.schema import ALIGNMENTS, CLAUSES, DOCUMENTS
 from stages.records import Document
-from stages.summary import DocumentReport, RunResult, console, document_rows, markdown
+from lexnorm.output.summary import DocumentReport, RunResult, console, document_rows, markdown
 from test_alignment import EN as PARALLEL_EN
 from test_alignment import ZH as PARALLEL_ZH
 
@@ -424,7 +424,7 @@ def test_no_external_resources(page, dom):
 
 def test_the_page_inlines_the_packaged_css_and_javascript(page, dom):
     """report.css and report.js are package data, inlined as they are: the page needs no other file."""
-    templates = resources.files("stages").joinpath("templates")
+    templates = resources.files("lexnorm.output").joinpath("templates")
     css, js = (templates.joinpath(name).read_text(encoding="utf-8") for name in ("report.css", "report.js"))
     assert [n.text() for n in dom.find_all("style")] == [css] and [n.text() for n in dom.find_all("script")] == [js]
     assert "\n  <" not in page.replace(css, "").replace(js, "")  # the templates' indentation is not the page's

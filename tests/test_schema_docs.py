@@ -1,4 +1,4 @@
-"""docs/tables.md is generated from stages/schema.py, and the column descriptions reach the Parquet
+"""docs/tables.md is generated from lexnorm/output/schema.py, and the column descriptions reach the Parquet
 files where pyarrow and DuckDB can read them."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import REPO
-from stages.schema import COLUMN_KEY, DESCRIPTION, REGENERATE, TABLES, _cell, describe, markdown, type_name
-from stages.tables import write_tables
+from lexnorm.output.schema import COLUMN_KEY, DESCRIPTION, REGENERATE, TABLES, _cell, describe, markdown, type_name
+from lexnorm.output.tables import write_tables
 
 DOCS = REPO / "docs" / "tables.md"
 
@@ -28,7 +28,7 @@ def test_docs_tables_md_is_current():
 
 
 def test_the_regenerate_command_prints_the_markdown():
-    result = subprocess.run([sys.executable, "-m", "stages.schema"], cwd=REPO, capture_output=True, check=True)
+    result = subprocess.run([sys.executable, "-m", "lexnorm.output.schema"], cwd=REPO, capture_output=True, check=True)
     assert result.stdout.decode("utf-8").replace("\r\n", "\n") == markdown()
 
 

@@ -12,8 +12,8 @@ from stages.clauses import parse_document
 from stages.ingest import discover, read_document
 from stages.language import detect_languages
 from stages.records import Clause, Document
-from stages.schema import CLAUSES, DOCUMENTS, describe
-from stages.tables import write_tables
+from lexnorm.output.schema import CLAUSES, DOCUMENTS, describe
+from lexnorm.output.tables import write_tables
 
 
 def seed_documents():

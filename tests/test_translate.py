@@ -117,7 +117,7 @@ def test_a_language_without_a_model_is_said_once_per_document_not_on_every_claus
 def test_run_summary_names_each_language_without_a_model_once(tmp_path, zh_doc):
     """The counts of several documents add up as the flow adds them (from 0, key by key),
     and the console and Markdown summaries say per language what is left untranslated."""
-    from stages.summary import DocumentReport, RunResult, console, markdown
+    from lexnorm.output.summary import DocumentReport, RunResult, console, markdown
     from stages.translate import COUNTS
 
     translator = Translator(settings(tmp_path))

@@ -17,10 +17,13 @@ import pytest
 from conftest import REPO, SEEDS
 from worker_helpers import CRASH_MARK, die_on_mark, raise_value_error
 
-from stages import ingest, workers
+from lexnorm.runtime import workers
+from stages import ingest
 from stages.translate import TranslationSettings
 from stages.records import Document
-from stages.workers import Stage, StageWorkers
+from lexnorm.runtime.workers import StageWorkers
+from stages import pipeline
+from stages.pipeline import PIPELINE, Stage
 
 SLOW_MARK = "SLEEP-IN-THE-STAGE"
 
@@ -41,10 +44,13 @@ def parse_or_sleep(doc: Document) -> Document:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory) -> TranslationSettings:
-    """No models (the translation stage glosses Chinese), a cache of the test's own."""
+def settings(tmp_path_factory) -> dict:
+    """The run's settings: no models (the translation stage glosses Chinese), a cache of the test's own."""
     root = tmp_path_factory.mktemp("workers")
-    return TranslationSettings(package_dirs=(root / "no-models",), cache_path=root / "cache.sqlite")
+    return {"translate": TranslationSettings(package_dirs=(root / "no-models",), cache_path=root / "cache.sqlite")}
+
+
+CLAUSES, LANGUAGE = PIPELINE[0], PIPELINE[1]
 
 
 def read_seeds(keys=("001", "003")) -> list:
@@ -55,8 +61,8 @@ def read_seeds(keys=("001", "003")) -> list:
 def through(doc, settings, run):
     """The document through every stage with `run(stage, doc, last)`, and the stages' counters."""
     counts = {}
-    for stage in workers.STAGES:
-        done = run(stage, doc, stage is workers.STAGES[-1])
+    for stage in PIPELINE:
+        done = run(stage, doc, stage is PIPELINE[-1])
         assert done.error is None
         counts.update(done.counts)
         doc = done.doc
@@ -67,7 +73,7 @@ def test_worker_processes_give_the_same_documents_as_this_process(settings):
     docs = read_seeds()
     with StageWorkers(2) as pool:
         remote = [through(doc, settings, lambda s, d, last: pool.perform(s, d, settings, keep=not last)) for doc in docs]
-    here = [through(doc, settings, lambda s, d, last: workers.perform(s, d, settings)) for doc in docs]
+    here = [through(doc, settings, lambda s, d, last: pipeline.perform(s, d, settings)) for doc in docs]
     assert remote == here
     (english, _), (chinese, counts) = remote
     assert english.lang == "en" and chinese.lang == "zh"
@@ -87,7 +93,7 @@ def test_a_rejected_document_is_not_sent_to_a_worker(settings):
     doc = ingest.rejected_document(Path("missing.txt"), "cannot read")
     pool = StageWorkers(1)  # never started: perform must not need it
     try:
-        assert pool.perform(workers.CLAUSE, doc, settings).doc is doc
+        assert pool.perform(CLAUSES, doc, settings).doc is doc
     finally:
         pool.close()
 
@@ -99,7 +105,7 @@ def test_a_document_that_kills_its_worker_is_rejected_and_the_others_go_on(setti
     crashing = Stage("crashing", die_on_mark)
     with StageWorkers(2) as pool, ThreadPoolExecutor(4) as threads:
         outcomes = list(threads.map(lambda d: pool.perform(crashing, d, settings), batch))
-        after = pool.perform(workers.CLAUSE, docs[0], settings)  # the pool still works
+        after = pool.perform(CLAUSES, docs[0], settings)  # the pool still works
         assert pool.replaced >= 1
     assert [o.doc.ok for o in outcomes] == [True, False, True, True]
     assert "the worker process running it died" in outcomes[1].error
@@ -127,13 +133,13 @@ def test_a_held_document_whose_worker_dies_is_replayed_from_what_was_sent(settin
     second = replace(second, text=second.text + CRASH_MARK)
     crashing = Stage("crashing", die_on_mark)
     with StageWorkers(1) as pool:
-        held = [pool.perform(workers.CLAUSE, doc, settings, keep=True).doc for doc in (first, second)]
+        held = [pool.perform(CLAUSES, doc, settings, keep=True).doc for doc in (first, second)]
         assert all(isinstance(h, workers.Held) for h in held)
         died = pool.perform(crashing, held[1], settings, keep=True)
-        replayed = pool.perform(workers.LANGUAGE, held[0], settings)
+        replayed = pool.perform(LANGUAGE, held[0], settings)
         assert pool.replaced == 1
     assert not died.doc.ok and "died" in died.error
-    expected = workers.perform(workers.LANGUAGE, workers.perform(workers.CLAUSE, first, settings).doc, settings).doc
+    expected = pipeline.perform(LANGUAGE, pipeline.perform(CLAUSES, first, settings).doc, settings).doc
     assert replayed.doc == expected
 
 
@@ -147,17 +153,17 @@ def test_a_stage_over_the_time_limit_rejects_its_document_and_the_worker_goes_on
     slow = replace(slow, text=slow.text + SLOW_MARK)
     sleeping = Stage("sleeping", sleep_on_mark)
     with StageWorkers(1) as pool, ThreadPoolExecutor(2) as threads:
-        held = pool.perform(workers.CLAUSE, first, settings, keep=True).doc
+        held = pool.perform(CLAUSES, first, settings, keep=True).doc
         hanging = threads.submit(pool.perform, sleeping, slow, settings, timeout=3)
         time.sleep(0.5)  # the slow document is on the worker first
         waiting = threads.submit(pool.perform, sleeping, queued, settings, timeout=3)
         timed_out, after = hanging.result(timeout=120), waiting.result(timeout=120)
-        replayed = pool.perform(workers.LANGUAGE, held, settings)
+        replayed = pool.perform(LANGUAGE, held, settings)
         assert pool.replaced == 1
     assert not timed_out.doc.ok and timed_out.doc.clauses == ()
     assert timed_out.error == timed_out.doc.error == "sleeping stage took longer than 3 s; document rejected"
     assert after.error is None and after.doc.ok  # queued behind it, and replayed alone: not timed out
-    expected = workers.perform(workers.LANGUAGE, workers.perform(workers.CLAUSE, first, settings).doc, settings).doc
+    expected = pipeline.perform(LANGUAGE, pipeline.perform(CLAUSES, first, settings).doc, settings).doc
     assert replayed.doc == expected
 
 
@@ -165,14 +171,14 @@ def test_in_threads_a_stage_over_the_time_limit_rejects_its_document_when_it_ret
     """A thread cannot be stopped: the limit is applied to the stage's outcome."""
     (doc,) = read_seeds(("001",))
     slow = Stage("slow", lambda d: time.sleep(0.3) or d)
-    done = workers.perform(slow, doc, settings, timeout=0.1)
+    done = pipeline.perform(slow, doc, settings, timeout=0.1)
     assert not done.doc.ok and done.error == "slow stage took longer than 0.1 s; document rejected"
-    assert workers.perform(slow, doc, settings, timeout=30).doc.ok
+    assert pipeline.perform(slow, doc, settings, timeout=30).doc.ok
 
 
 ORPHAN = """
 import sys
-from stages.workers import StageWorkers
+from lexnorm.runtime.workers import StageWorkers
 pool = StageWorkers(2).start()
 print("started", flush=True)
 sys.stdin.read()

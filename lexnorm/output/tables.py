@@ -9,22 +9,18 @@ groups, so memory does not grow with the number of documents.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from stages.atomic import fsync_path, temp_path
+from lexnorm.output.atomic import fsync_path, temp_path
 from stages.records import Alignment, Document, as_row
-from stages.schema import ALIGNMENTS, CLAUSES, DOCUMENTS, column_metadata
+from lexnorm.output.schema import ALIGNMENTS, CLAUSES, DOCUMENTS, column_metadata
 
-LOCK_FILE = ".lexnorm.lock"
 TABLE_NAMES = ("clauses", "documents", "alignments")
 ROW_GROUP_ROWS = 64_000
 ROW_GROUP_CHARS = 2_000_000  # clause text per row group: memory stays bounded, groups stay large enough to scan fast
@@ -36,70 +32,6 @@ def document_row(doc: Document) -> dict:
     row = as_row(doc, exclude=_DOCUMENT_ONLY)
     row["n_clauses"] = doc.n_clauses
     return row
-
-
-
-
-def clean_stale_temps(out_dir: Path) -> list[Path]:
-    """Remove the temporary files (`.<name>.<pid>.tmp`: tables, stored results, report) in
-    the output folder and below, left by a run that was killed or could not finish its
-    writes (a full disk). Call under the output lock: then no other run is writing them."""
-    removed = []
-    for tmp in Path(out_dir).rglob(".*.tmp"):
-        if tmp.is_file():
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
-    return removed
-
-
-class OutputLocked(RuntimeError):
-    """Another run is writing to the same output folder."""
-
-
-_locks: dict[Path, tuple[int, int, int]] = {}  # lock path -> (fd, owning thread, depth)
-_locks_guard = threading.Lock()
-
-
-@contextmanager
-def output_lock(out_dir: Path) -> Iterator[None]:
-    """Hold the output folder for one run: a second run (another process, or another
-    thread) fails at once with OutputLocked instead of interleaving its writes. The lock
-    is the kernel's (flock): it is released if the holder dies, so it never goes stale."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = (out_dir / LOCK_FILE).resolve()
-    me = threading.get_ident()
-    with _locks_guard:
-        held = _locks.get(path)
-        if held is not None:
-            fd, owner, depth = held
-            if owner != me:
-                raise OutputLocked(f"another lexnorm run in this process is writing to {out_dir}")
-            _locks[path] = (fd, owner, depth + 1)
-        else:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
-                os.close(fd)
-                raise OutputLocked(
-                    f"another lexnorm run ({holder}) is writing to {out_dir}; wait for it to finish or use another --out"
-                ) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC".encode(), 0)
-            _locks[path] = (fd, me, 1)
-    try:
-        yield
-    finally:
-        with _locks_guard:
-            fd, owner, depth = _locks[path]
-            if depth > 1:
-                _locks[path] = (fd, owner, depth - 1)
-            else:
-                del _locks[path]
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
 
 
 def table_run_ids(out_dir: Path) -> dict[str, str | None]:

@@ -44,41 +44,10 @@ from contextlib import contextmanager
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from stages import clauses, language, segment, topics, translate
+from stages.pipeline import Performed, Settings, Stage, overran, perform, reject, warm_up
 from stages.records import Document
-from stages.translate import TranslationSettings
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One stage: its name (as in the run summary's times) and its function, a module-level
-    function so that it pickles by reference. A translating stage is given the process's
-    translator for the run's settings as a second argument."""
-
-    name: str
-    work: Callable[..., Document]
-    translates: bool = False
-
-
-CLAUSE = Stage("clause", clauses.parse_document)
-LANGUAGE = Stage("language", language.detect_languages)
-SEGMENTATION = Stage("segmentation", segment.segment_document)
-TRANSLATION = Stage("translation", translate.translate_document, translates=True)
-TOPIC = Stage("topic", topics.classify_document)
-STAGES = (CLAUSE, LANGUAGE, SEGMENTATION, TRANSLATION, TOPIC)  # after the read, in order
-
-
-@dataclass(frozen=True)
-class Performed:
-    """A stage's outcome: the document, the seconds the stage took, the translation counters
-    (translating stages), and the error when the stage failed and rejected the document."""
-
-    doc: Document | Held
-    seconds: float = 0.0
-    counts: dict[str, int] = field(default_factory=dict)
-    error: str | None = None
 
 
 DEFAULT_TIMEOUT = 600.0  # seconds one stage may take on one document (LEXNORM_STAGE_TIMEOUT)
@@ -95,52 +64,6 @@ def default_timeout() -> float | None:
     except ValueError:
         raise ValueError(f"LEXNORM_STAGE_TIMEOUT={value!r} is not a number of seconds") from None
     return seconds if seconds > 0 else None
-
-
-def overran(stage: Stage, timeout: float) -> str:
-    return f"{stage.name} stage took longer than {timeout:g} s; document rejected"
-
-
-def reject(doc: Document, error: str) -> Document:
-    return replace(doc, status="rejected", error=error, clauses=())
-
-
-def perform(stage: Stage, doc: Document, settings: TranslationSettings, timeout: float | None = None) -> Performed:
-    """Run one stage on a document in this process, timing it. An exception rejects the
-    document (with the exception summarised) instead of escaping: the same input would fail
-    the same way again. A rejected document passes through untouched.
-
-    With a `timeout`, a stage that took longer rejects its document too, but only once it
-    has returned: a thread cannot be stopped from outside. The tables are then what worker
-    processes give (which do stop the stage: `StageWorkers.perform`), not the time."""
-    if not doc.ok:
-        return Performed(doc)
-    start = time.perf_counter()
-    counts: dict[str, int] = {}
-    try:
-        if stage.translates:
-            translator = translate.translator_for(settings)
-            with translator.counting() as mine:
-                doc = stage.work(doc, translator)
-            counts = dict(mine)
-        else:
-            doc = stage.work(doc)
-        error = None
-    except Exception as exc:  # the point is to contain any failure
-        error = f"{stage.name} stage failed: {type(exc).__name__}: {exc}"
-        doc = reject(doc, error)
-    seconds = time.perf_counter() - start
-    if error is None and timeout is not None and seconds > timeout:
-        error = overran(stage, timeout)
-        doc = reject(doc, error)
-    return Performed(doc, seconds, counts, error)
-
-
-def warm_up() -> None:
-    """Load what the stages load on first use (jieba's dictionary, langdetect's profiles) so
-    that no document pays for it."""
-    segment.tokenizer()
-    language.detect("warm up")
 
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -213,6 +136,24 @@ def default_count() -> int:
     return os.cpu_count() or 1
 
 
+def window_size(workers: int) -> int:
+    """Documents in flight: enough to keep every worker busy while others are written."""
+    return 2 * max(1, workers) + 2
+
+
+def share_cores(settings: Settings, workers: int) -> Settings:
+    """Each of `workers` processes gets its share of the cores in every stage's settings
+    that leave their number of threads to lexnorm (`threads == 0`: one per core; the
+    translator's CTranslate2 threads)."""
+    if workers <= 1:
+        return settings
+    share = max(1, default_count() // workers)
+    return {
+        name: replace(value, threads=share) if getattr(value, "threads", None) == 0 else value
+        for name, value in settings.items()
+    }
+
+
 @dataclass(frozen=True, eq=False)
 class Held:
     """A document kept in a worker process between two stages, and what the orchestrator
@@ -248,7 +189,7 @@ def _timed_call(call: int, stage: int) -> Iterator[None]:
 
 
 def _perform_held(
-    stage: Stage, sent: Document | str, settings: TranslationSettings, keep: str | None, call: int
+    stage: Stage, sent: Document | str, settings: Settings, keep: str | None, call: int
 ) -> Performed:
     """In a worker process: the stage on the document sent, or on the one held here under
     the key sent. With `keep`, an accepted result stays here under that key and only the
@@ -262,7 +203,7 @@ def _perform_held(
     return replace(done, doc=None)
 
 
-def _replay(stages: tuple[Stage, ...], doc: Document, settings: TranslationSettings, call: int) -> Performed:
+def _replay(stages: tuple[Stage, ...], doc: Document, settings: Settings, call: int) -> Performed:
     """In a worker process: `stages` one after the other, as one outcome."""
     seconds, counts = 0.0, {}
     for index, stage in enumerate(stages):
@@ -405,7 +346,7 @@ class StageWorkers:
         return self
 
     def perform(
-        self, stage: Stage, item: Document | Held, settings: TranslationSettings, keep: bool = False,
+        self, stage: Stage, item: Document | Held, settings: Settings, keep: bool = False,
         timeout: float | None = None,
     ) -> Performed:  # fmt: skip
         """`perform(stage, document, settings)` in a worker process, blocking the calling
@@ -458,7 +399,7 @@ class StageWorkers:
         lane.executor.shutdown(wait=False, cancel_futures=True)
 
     def _alone(
-        self, stages: tuple[Stage, ...], doc: Document, settings: TranslationSettings, timeout: float | None
+        self, stages: tuple[Stage, ...], doc: Document, settings: Settings, timeout: float | None
     ) -> Performed:
         """The stages again, in a process of its own: was this document the one that killed
         its worker, or only caught with it? (Started by this thread, which waits for it.)"""
@@ -594,3 +535,35 @@ def shutdown() -> None:
         _pools.clear()
     for pool in pools:
         pool.close()
+
+
+# ------------------------------------------------------------------ a run's stages
+
+
+class Runner:
+    """How one run performs a stage on a document in flight: in its pool of worker
+    processes, where the document stays from its first stage to its last (a `Held`
+    reference travels meanwhile), or in the calling thread when the run has no pool (no
+    worker processes; a Dask worker, which is a process of its own already). It pickles
+    without its pool, so it travels to Dask workers as a task input."""
+
+    __slots__ = ("last", "pool", "settings", "timeout")
+
+    def __init__(self, settings: Settings, pool: StageWorkers | None, timeout: float | None, last: Stage) -> None:
+        self.settings, self.pool, self.timeout, self.last = settings, pool, timeout, last
+
+    def __getstate__(self):
+        return (self.settings, None, self.timeout, self.last)
+
+    def __setstate__(self, state) -> None:
+        self.settings, self.pool, self.timeout, self.last = state
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the run was interrupted: its pool stopped, the stages in hand abandoned."""
+        return self.pool is not None and self.pool.stopped
+
+    def perform(self, stage: Stage, doc: Document | Held) -> Performed:
+        if self.pool is None:
+            return perform(stage, doc, self.settings, self.timeout)
+        return self.pool.perform(stage, doc, self.settings, keep=stage != self.last, timeout=self.timeout)

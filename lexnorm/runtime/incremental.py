@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Literal
 
 from lexnorm import PIPELINE_VERSION
-from stages.atomic import write_atomically
+from lexnorm.output.atomic import write_atomically
 from stages.ingest import doc_id_for, open_regular, printable, reads, refusal, rejected_document, skipped_document
 from stages.records import Clause, Document
-from stages.summary import DocumentReport
+from lexnorm.output.summary import DocumentReport
 
 CACHE_DIR = ".lexnorm-cache"
 State = Literal["new", "changed", "unchanged"]

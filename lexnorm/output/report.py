@@ -6,10 +6,10 @@ error), every accepted document's clause tree (anomalies highlighted; non-Englis
 shown side by side with their English, a dictionary gloss marked as such), the parallel
 language versions clause by clause, and per topic the best clause of each agreement.
 
-The work is split three ways. `stages/report_data.py` reads the tables and chooses the rows
+The work is split three ways. `lexnorm/output/report_data.py` reads the tables and chooses the rows
 a page can show; the functions here turn those rows into the page's content (plain dicts:
 what each section lists, its anchors, counts and notes); the Jinja2 templates in
-`stages/templates/` (`report.html.j2`, the clause macros in `macros.html.j2`) turn that
+`lexnorm/output/templates/` (`report.html.j2`, the clause macros in `macros.html.j2`) turn that
 content into markup, with autoescaping on, so every value from the tables is text, never
 markup, without an escape call in sight. Line breaks and the indentation after them in a
 template are layout of the template only (`_Compact`): the page holds no white space the
@@ -29,7 +29,7 @@ below such a string), while the short words of lexnorm's own (column headers, st
 languages, anomaly codes, numbers) stay whole.
 
 `write_report(out_dir)` reads the tables from `out_dir` (only the rows the page shows) and
-writes `out_dir/report.html` atomically (`stages/atomic.py`).
+writes `out_dir/report.html` atomically (`lexnorm/output/atomic.py`).
 """
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from jinja2.ext import Extension
 from markupsafe import Markup
 
-from stages import report_data
-from stages.atomic import write_atomically
-from stages.report_data import ALIGNMENT_COLUMNS, CLAUSE_COLUMNS, DOCUMENT_COLUMNS, Totals
-from stages.summary import count_anomalies, pair_counts, status_counts
+from lexnorm.output import report_data
+from lexnorm.output.atomic import write_atomically
+from lexnorm.output.report_data import ALIGNMENT_COLUMNS, CLAUSE_COLUMNS, DOCUMENT_COLUMNS, Totals
+from lexnorm.output.summary import count_anomalies, pair_counts, status_counts
 
 REPORT_NAME = "report.html"
 TAXONOMY = Path(__file__).parent / "data" / "topics.json"
@@ -374,14 +374,14 @@ class _Compact(Extension):
 
 
 def _template_text(name: str) -> Markup:
-    """A file of stages/templates inlined as it is (the page's own CSS and JavaScript)."""
-    return Markup(resources.files("stages").joinpath("templates", name).read_text(encoding="utf-8"))
+    """A file of lexnorm/output/templates inlined as it is (the page's own CSS and JavaScript)."""
+    return Markup(resources.files("lexnorm.output").joinpath("templates", name).read_text(encoding="utf-8"))
 
 
 @cache
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("stages", "templates"),
+        loader=PackageLoader("lexnorm.output", "templates"),
         autoescape=True,  # every value is text; markup comes from the templates only
         undefined=StrictUndefined,
         extensions=[_Compact],

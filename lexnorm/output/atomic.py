@@ -2,7 +2,7 @@
 
 The bytes go to a temporary file in the target's own folder (`.<name>.<pid>.tmp`: the same
 file system, so the final `os.replace` is an atomic rename on POSIX, and the name is the one
-`tables.clean_stale_temps` removes after a run that was killed), which then replaces the
+`clean_stale_temps` below removes after a run that was killed), which then replaces the
 target. A write that fails for any reason (a full disk, a read-only folder, Ctrl-C) removes
 the temporary file and leaves the target as it was.
 """
@@ -47,3 +47,15 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> Path:
     if durable:
         fsync_path(path.parent)
     return path
+
+
+def clean_stale_temps(out_dir: Path) -> list[Path]:
+    """Remove the temporary files (`.<name>.<pid>.tmp`: tables, stored results, report) in
+    the output folder and below, left by a run that was killed or could not finish its
+    writes (a full disk). Call under the output lock: then no other run is writing them."""
+    removed = []
+    for tmp in Path(out_dir).rglob(".*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed

@@ -178,7 +178,7 @@ def _cell(text: str) -> str:
     return "`".join(p if i % 2 else p.replace("<", "&lt;").replace(">", "&gt;") for i, p in enumerate(parts))
 
 
-REGENERATE = ".venv/bin/python -m stages.schema > docs/tables.md"
+REGENERATE = ".venv/bin/python -m lexnorm.output.schema > docs/tables.md"
 
 
 def markdown() -> str:
@@ -186,7 +186,7 @@ def markdown() -> str:
     lines = [
         "# lexnorm's tables",
         "",
-        f"*Generated from `stages/schema.py`: do not edit; regenerate with `{REGENERATE}`"
+        f"*Generated from `lexnorm/output/schema.py`: do not edit; regenerate with `{REGENERATE}`"
         " (a test checks it is current).*",
         "",
         "Every Parquet file lexnorm writes carries these descriptions: in each field's metadata (pyarrow:",

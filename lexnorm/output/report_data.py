@@ -7,7 +7,7 @@ only, one record batch at a time, so memory follows the page, not the run. The c
 the page's header (`Totals`) are taken over the whole tables here, since the rendering sees
 only the selection. `rows` turns a table into the plain dicts the rendering consumes.
 
-Nothing here knows HTML; `stages/report.py` renders what this module reads.
+Nothing here knows HTML; `lexnorm/output/report.py` renders what this module reads.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from stages.summary import AnomalyCount
+from lexnorm.output.summary import AnomalyCount
 
 RUN_ID_KEY = b"lexnorm.run_id"
 

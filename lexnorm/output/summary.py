@@ -2,7 +2,7 @@
 of them: the console table `lexnorm run` prints, and the Markdown published as the flow
 run's Prefect artifact (the Prefect UI's Artifacts tab).
 
-Every count a person reads is defined once, here, and the HTML report (stages/report.py)
+Every count a person reads is defined once, here, and the HTML report (lexnorm/output/report.py)
 uses the same definitions and words, so the console, the artifact, the report and the
 tables agree: `count_anomalies` (anomalies, and clauses with anomalies), `status_counts`
 (documents per status: ok, rejected, skipped, ...), `pair_counts` (per pair of parallel
@@ -14,15 +14,17 @@ RunResult is a plain class, not a dataclass: Prefect walks a flow's dataclass re
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from stages.models import INSTALL_HINT
+from lexnorm import INSTALL_HINT
 from stages.records import Alignment, Document, as_row
 
-STAGE_ORDER = ("plan", "ingest", "clause", "language", "segmentation", "translation", "topic", "write", "alignment")
 STATUS_ORDER = ("ok", "rejected", "skipped")  # documents.status; an unknown status is listed after these
 STATUS_TITLES = {"rejected": "Rejected", "skipped": "Skipped (not read)"}
 
@@ -177,10 +179,13 @@ class RunResult:
     removed, and the run's wall time."""
 
     __slots__ = (
-        "_pairs", "alignment_counts", "changes", "documents", "elapsed", "outputs", "run_id", "seconds", "translation",
+        "_pairs", "alignment_counts", "changes", "documents", "elapsed", "order", "outputs", "run_id", "seconds",
+        "translation",
     )  # fmt: skip
 
-    def __init__(self, documents, alignment_counts, outputs, translation, changes, seconds, elapsed=0.0, run_id=None):
+    def __init__(
+        self, documents, alignment_counts, outputs, translation, changes, seconds, elapsed=0.0, run_id=None, order=()
+    ):  # fmt: skip
         self.documents: list[DocumentReport] = documents
         self.alignment_counts: dict[str, int] = alignment_counts
         self.outputs: dict[str, Path] = outputs
@@ -189,6 +194,7 @@ class RunResult:
         self.seconds: dict[str, float] = seconds
         self.elapsed: float = elapsed
         self.run_id: str | None = run_id
+        self.order: tuple[str, ...] = tuple(order)  # the run's steps in order (the pipeline's stages among them)
         self._pairs: dict[tuple[str, str], PairCounts] | None = None
 
     @property
@@ -270,8 +276,50 @@ class RunResult:
     def stage_seconds(self) -> list[tuple[str, float]]:
         """(stage, seconds) in pipeline order; the stages' own time summed over documents
         (with several workers the sum can exceed the wall time)."""
-        known = [(s, self.seconds[s]) for s in STAGE_ORDER if s in self.seconds]
-        return known + sorted((s, v) for s, v in self.seconds.items() if s not in STAGE_ORDER)
+        known = [(s, self.seconds[s]) for s in self.order if s in self.seconds]
+        return known + sorted((s, v) for s, v in self.seconds.items() if s not in self.order)
+
+
+class Tally:
+    """What a run counts as it goes, for its `RunResult`: the documents' reports, the
+    seconds each step took (the stages' own time summed over documents), the translation
+    counts, the links written per kind, and the wall time since it began."""
+
+    def __init__(self, translation: dict[str, Any], order: Sequence[str] = ()) -> None:
+        self.started = time.perf_counter()
+        self.order = tuple(order)
+        self.reports: list[DocumentReport] = []
+        self.seconds: dict[str, float] = {}
+        self.translation = translation
+        self.links = {"translation": 0, "parallel": 0, "topic": 0}
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        """Add the time spent in the block to step `step` (lexnorm's own work in the flow:
+        planning, storing and writing, aligning, the report)."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add_seconds({step: time.perf_counter() - start})
+
+    def add_seconds(self, seconds: Mapping[str, float]) -> None:
+        for step, spent in seconds.items():
+            self.seconds[step] = self.seconds.get(step, 0.0) + spent
+
+    def add_translation(self, counts: Mapping[str, Any]) -> None:
+        for key, n in counts.items():
+            self.translation[key] += n
+
+    def count_links(self, links: Iterable[Alignment]) -> None:
+        for link in links:
+            self.links[link.kind] += 1
+
+    def result(self, outputs: dict, changes: dict[str, list[str]], run_id: str | None = None) -> RunResult:
+        elapsed = time.perf_counter() - self.started
+        return RunResult(
+            self.reports, self.links, outputs, self.translation, changes, self.seconds, elapsed, run_id, self.order
+        )
 
 
 def _count(n: int, noun: str) -> str:

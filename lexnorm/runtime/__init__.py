@@ -1,0 +1,7 @@
+"""How a run executes, beneath the flow: which documents need work (the results store of
+`incremental`), the worker processes that run the stages (`workers`), the streaming window
+that keeps a bounded number of documents in flight and hands them on in order (`window`),
+and the lock that gives one run at a time an output folder (`lock`).
+
+Plain Python (threads, processes, files), no Prefect: the flow wires these to its tasks.
+"""
