@@ -22,6 +22,7 @@ clear message and the previous tables as they were.
 
 import time
 from contextlib import contextmanager
+from functools import cache
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,13 +43,12 @@ from lexnorm.runtime.window import Flight, stream
 from lexnorm.runtime.workers import Runner, default_count, default_timeout, lease, share_cores, shared, window_size
 from stages import alignment, ingest, translate
 from stages.models import fingerprint
-from stages.pipeline import PIPELINE, Stage
+from stages.pipeline import PIPELINE, Stage, settings_for
 from stages.translate import TranslationSettings
 
 DEFAULT_RAW = Path("data/raw")
 DEFAULT_OUT = Path("data/processed")
 READ_RETRIES = 2
-STEPS = ("plan", "ingest", *(stage.name for stage in PIPELINE), "write", "alignment")  # the run summary's order
 
 
 # ------------------------------------------------------------------ the tasks
@@ -93,10 +93,11 @@ def stage_task(flight: Flight, stage: Stage, runner: Runner) -> Flight:
     return flight.then(stage.name, done.doc, done.seconds, done.counts, done.error)
 
 
-# One task per stage, named as the stage: the Prefect UI shows each document's stages.
-STAGE_TASKS = [
-    stage_task.with_options(name=stage.name, task_run_name=f"{stage.name} {{flight.name}}") for stage in PIPELINE
-]
+@cache
+def task_for(stage: str):
+    """The task of stage `stage`: `stage_task` named as the stage, so that the Prefect UI
+    shows each document's stages by name."""
+    return stage_task.with_options(name=stage, task_run_name=f"{stage} {{flight.name}}")
 
 
 @task(name="align", cache_policy=NO_CACHE)
@@ -135,9 +136,9 @@ def normalize(
     logger = get_run_logger()
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     processes = default_count() if processes is None else processes
-    settings = share_cores({"translate": translation or default_settings(out_dir)}, processes)
+    settings = share_cores(settings_for({"translate": translation or default_settings(out_dir)}), processes)
     timeout = default_timeout() if stage_timeout is None else (stage_timeout or None)
-    tally = Tally(translation=dict.fromkeys(translate.COUNTS, 0), order=STEPS)
+    tally = Tally(translation=dict.fromkeys(translate.COUNTS, 0), order=steps())
     with output_lock(out_dir):
         clean_stale_temps(out_dir)
         paths = ingest.discover(raw_dir)
@@ -189,6 +190,11 @@ def normalize(
 
 
 # ------------------------------------------------------------------ the steps of the story
+
+
+def steps() -> tuple[str, ...]:
+    """A run's steps in order, for the run summary: the pipeline's stages among lexnorm's own."""
+    return ("plan", "ingest", *(stage.name for stage in PIPELINE), "write", "alignment")
 
 
 def default_settings(out_dir: Path, **overrides) -> TranslationSettings:
@@ -249,7 +255,7 @@ def _advance(runner: Runner):
         if flight.step == len(PIPELINE):
             return None
         stage = PIPELINE[flight.step]
-        return stage.name, STAGE_TASKS[flight.step].submit(flight, stage, runner, wait_for=[after])
+        return stage.name, task_for(stage.name).submit(flight, stage, runner, wait_for=[after])
 
     return advance
 

@@ -55,7 +55,7 @@ def test_run_publishes_its_summary_as_prefect_artifacts(run):
     for doc in result.documents:  # every document in the table, every rejection with its reason
         assert f"| {doc.doc_id} | {doc.status} |" in markdown
     assert "- `broken`: not a text file" in markdown and "- `empty`: empty file (0 bytes)" in markdown
-    assert "gloss:cc-cedict" in markdown and "## Time per stage" in markdown and "| segmentation |" in markdown
+    assert "gloss:cc-cedict" in markdown and "## Time per stage" in markdown and "| segment |" in markdown
     rows = latest["lexnorm-documents"].data
     rows = json.loads(rows) if isinstance(rows, str) else rows
     assert {r["document"] for r in rows} == {d.doc_id for d in result.documents}

@@ -98,10 +98,10 @@ def _result() -> RunResult:
     translation = {"translated": 0, "cached": 0, "glossed": 12}
     changes = {"new": ["contract_zh", "scan"], "changed": [], "unchanged": ["notes"], "removed": []}
     outputs = {"clauses": Path("out/clauses.parquet")}
-    from flows.normalize import STEPS  # the run's steps, the pipeline's stages among them
+    from flows.normalize import steps  # the run's steps, the pipeline's stages among them
 
     counts = {"translation": 3, "parallel": 0, "topic": 1}
-    return RunResult(docs, counts, outputs, translation, changes, seconds, 2.5, "r1", STEPS)
+    return RunResult(docs, counts, outputs, translation, changes, seconds, 2.5, "r1", steps())
 
 
 def test_console_summary_says_what_happened_to_each_document():

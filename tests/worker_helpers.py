@@ -29,3 +29,10 @@ def parse_or_raise(doc: Document) -> Document:
     if doc.doc_id.startswith("003"):
         raise RuntimeError("boom in the parser")
     return clauses.parse_document(doc)
+
+
+def count_words(doc: Document) -> Document:
+    """A stage added to the pipeline by a test: a warning with the document's word count."""
+    from dataclasses import replace
+
+    return replace(doc, warnings=(*doc.warnings, f"{len(doc.text.split())} words"))

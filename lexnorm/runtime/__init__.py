@@ -3,5 +3,6 @@
 that keeps a bounded number of documents in flight and hands them on in order (`window`),
 and the lock that gives one run at a time an output folder (`lock`).
 
-Plain Python (threads, processes, files), no Prefect: the flow wires these to its tasks.
+Plain Python (threads, processes, files); the only Prefect it knows is the futures the
+window waits on. The flow wires these to its tasks.
 """
