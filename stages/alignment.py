@@ -5,8 +5,11 @@
   confidence (or the gloss's dictionary coverage).
 - parallel: two input documents that are language versions of one agreement (detected,
   or listed in the input folder's manifest.json) are aligned clause by clause: by
-  clause id first, then by position inside the gaps between matched clauses; every pair
-  is checked against content evidence (numbers and dates, quoted terms, length ratio,
+  clause id first, then inside the gaps between matched clauses in order when both
+  sides have as many clauses, else by aligning the two sequences by length, level,
+  printed number and the numbers mentioned (in the spirit of Gale and Church); when the
+  versions number their clauses differently (few ids in common), the whole sequences are
+  aligned that way. Every pair is checked against content evidence (numbers and dates, quoted terms, length ratio,
   and the English when a real model translated the left side). Clauses without a
   counterpart get a row with the other side null. Inside matched clauses with the same
   number of paragraphs, paragraphs are linked too.
@@ -29,6 +32,8 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 
 from stages.lang.numbers import mentions
+from stages.lang.zh import HAN_DIGITS
+from stages.numbering import han_to_int
 from stages.records import Alignment, Clause, Document
 from stages.topics import matched_terms, taxonomy
 from stages.translate import TARGET
@@ -37,6 +42,7 @@ LOW_CONFIDENCE = 0.5
 SKELETON_MIN = 0.8  # share of clause ids two documents must have in common to be language versions
 NUMBERS_MIN = 0.3  # and of the numbers they mention
 MIN_COMMON_IDS = 5
+ID_TRUST = 0.5  # below this share of clauses matched by id, two versions are aligned by structure instead
 
 
 def _detail(**fields) -> str:
@@ -218,7 +224,14 @@ def parallel_links(left: Document, right: Document, found: dict) -> list[Alignme
     lmap = {c.clause_id: c for c in left.clauses}
     rmap = {c.clause_id: c for c in right.clauses}
     pairs: list[tuple[Clause, Clause, str]] = [(lmap[i], rmap[i], "id") for i in lmap if i in rmap]
-    pairs += _positional(left.clauses, right.clauses, {i for i in lmap if i in rmap})
+    if len(pairs) >= ID_TRUST * min(len(lmap), len(rmap)):
+        ratios = [len(r.text) / len(lc.text) for lc, r, _ in pairs if lc.text and r.text]
+        by_id = statistics.median(ratios) if ratios else 1.0
+        pairs += _structural(left.clauses, right.clauses, {i for i in lmap if i in rmap}, by_id)
+    else:  # the versions number their clauses differently: align the whole sequences
+        overall = sum(len(c.text) for c in right.clauses) / max(1, sum(len(c.text) for c in left.clauses))
+        found = align_sequences(list(left.clauses), list(right.clauses), overall or 1.0)
+        pairs = [(left.clauses[i], right.clauses[j], "id" if left.clauses[i].clause_id == right.clauses[j].clause_id else "structure") for i, j in found]
     pairs.sort(key=lambda p: p[0].seq)
     ratios = [len(r.text) / len(lc.text) for lc, r, _ in pairs if lc.text and r.text]
     expected = statistics.median(ratios) if ratios else 1.0
@@ -257,26 +270,121 @@ def _as_clause(clause: Clause, text: str) -> Clause:
     return replace(clause, text=text, text_en=None)
 
 
-def _positional(left: tuple[Clause, ...], right: tuple[Clause, ...], matched: set[str]) -> list[tuple[Clause, Clause, str]]:
-    """Between two consecutive id matches, unmatched clauses are paired in order when both
-    sides have the same number of them (a renumbered or mislabelled clause)."""
-    def gaps(clauses: tuple[Clause, ...]) -> dict[str | None, list[Clause]]:
-        out: dict[str | None, list[Clause]] = {}
-        anchor = None
-        for c in clauses:
-            if c.clause_id in matched:
-                anchor = c.clause_id
-            else:
-                out.setdefault(anchor, []).append(c)
-        return out
+def _gaps(clauses: tuple[Clause, ...], matched: set[str]) -> dict[str | None, list[Clause]]:
+    """The clauses without an id match, grouped by the id-matched clause before them."""
+    out: dict[str | None, list[Clause]] = {}
+    anchor = None
+    for c in clauses:
+        if c.clause_id in matched:
+            anchor = c.clause_id
+        else:
+            out.setdefault(anchor, []).append(c)
+    return out
 
-    lg, rg = gaps(left), gaps(right)
+
+def _structural(
+    left: tuple[Clause, ...], right: tuple[Clause, ...], matched: set[str], expected_ratio: float
+) -> list[tuple[Clause, Clause, str]]:
+    """Between two consecutive id matches, the clauses left unmatched are paired: in order
+    when both sides have as many (a renumbered or mislabelled clause: "position"), else by
+    aligning the two sequences (`align_sequences`: "structure"), which lets a clause that
+    one version has and the other lacks (an extra recital, an item split in two) stay
+    unmatched instead of shifting every pair after it."""
+    lg, rg = _gaps(left, matched), _gaps(right, matched)
     found = []
     for anchor, lcs in lg.items():
         rcs = rg.get(anchor, [])
-        if lcs and len(lcs) == len(rcs):
+        if not lcs or not rcs:
+            continue
+        if len(lcs) == len(rcs):
             found.extend((a, b, "position") for a, b in zip(lcs, rcs))
+        else:
+            found.extend((lcs[i], rcs[j], "structure") for i, j in align_sequences(lcs, rcs, expected_ratio))
     return found
+
+
+SKIP_COST = 0.55  # a clause left without a counterpart costs about as much as a poor pair
+MAX_CELLS = 2_000_000  # the alignment's band: beyond this, the gap is left unmatched (bounded time)
+
+
+_LABEL_DIGITS = re.compile(r"\d+")
+
+
+def _label_key(clause: Clause) -> str:
+    """A clause's own number as printed, comparable across languages: its last run of
+    digits ('Article 12' and '12.' and '(12)' -> '12'), else its numeral in Han
+    characters as a number ('第十二条' -> '12'), else its letters ('(a)' -> 'a')."""
+    label = clause.label or ""
+    digits = _LABEL_DIGITS.findall(label)
+    if digits:
+        return str(int(digits[-1]))
+    han = "".join(ch for ch in label if ch in HAN_DIGITS)
+    value = han_to_int(han) if han else None
+    if value is not None:
+        return str(value)
+    return re.sub(r"[\W_]+", "", label).lower()
+
+
+def _pair_cost(a: Clause, b: Clause, expected_ratio: float) -> float:
+    """How unlike two clauses are in structure and length, 0 (alike) .. about 1, in the
+    spirit of Gale and Church's length-based sentence alignment: the length ratio against
+    the pair's usual ratio, plus the level and the printed number (which translations
+    keep even where the ids differ), plus the numbers the texts mention."""
+    cost = 0.0
+    if a.text and b.text:
+        cost += min(1.0, abs(math.log(len(b.text) / len(a.text) / expected_ratio)) / 1.5) * 0.5
+    else:
+        cost += 0.25
+    cost += 0.0 if a.level == b.level else 0.25
+    la, lb = _label_key(a), _label_key(b)
+    cost += 0.0 if la and la == lb else 0.05 if not la or not lb else 0.1  # renumbered versions differ here
+    agree = _agreement(numbers(a.text), numbers(b.text))
+    if agree is not None:
+        cost += (1 - agree) * 0.5  # amounts, dates and periods survive translation
+    return cost
+
+
+def align_sequences(left: list[Clause], right: list[Clause], expected_ratio: float) -> list[tuple[int, int]]:
+    """The pairs (i, j) of the cheapest monotone alignment of two clause sequences, each
+    clause paired once or left alone (SKIP_COST), by dynamic programming over a band
+    around the diagonal wide enough for the difference in length (time and memory
+    O((n + m) * band), bounded by MAX_CELLS: a longer gap is left unmatched)."""
+    n, m = len(left), len(right)
+    band = abs(n - m) + 8
+    if (n + 1) * (2 * band + 1) > MAX_CELLS:
+        return []
+    inf = float("inf")
+    cost: list[dict[int, float]] = [dict() for _ in range(n + 1)]
+    move: list[dict[int, int]] = [dict() for _ in range(n + 1)]  # 0 pair, 1 skip left, 2 skip right
+    cost[0][0] = 0.0
+    for i in range(n + 1):
+        lo, hi = max(0, i - band), min(m, i + band)
+        row, moves = cost[i], move[i]
+        for j in range(lo, hi + 1):
+            if i == 0 and j == 0:
+                continue
+            best, how = inf, -1
+            if i and j and j - 1 in cost[i - 1]:
+                best, how = cost[i - 1][j - 1] + _pair_cost(left[i - 1], right[j - 1], expected_ratio), 0
+            if i and j in cost[i - 1] and cost[i - 1][j] + SKIP_COST < best:
+                best, how = cost[i - 1][j] + SKIP_COST, 1
+            if j and j - 1 in row and row[j - 1] + SKIP_COST < best:
+                best, how = row[j - 1] + SKIP_COST, 2
+            if how >= 0:
+                row[j], moves[j] = best, how
+    if m not in cost[n]:
+        return []
+    pairs, i, j = [], n, m
+    while i or j:
+        how = move[i][j]
+        if how == 0:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif how == 1:
+            i -= 1
+        else:
+            j -= 1
+    return pairs[::-1]
 
 
 # ------------------------------------------------------------------------------ topics

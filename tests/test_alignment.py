@@ -124,6 +124,55 @@ def test_renumbered_clause_is_paired_by_position():
     assert moved.right_clause == "art9" and moved.method == "position"
 
 
+def test_when_ids_differ_the_versions_are_aligned_by_structure_and_an_extra_clause_stays_alone():
+    """The English version numbers its clauses `1.`, `2.` where the Chinese has 第一条 (no
+    id in common) and has a clause the Chinese lacks: the sequences are aligned by length,
+    level, printed number and the numbers mentioned, and the extra clause stays alone
+    instead of shifting every pair after it."""
+    en = (
+        "Service Agreement\n1. General\nThis Agreement takes effect on January 1, 2025 and lasts three years.\n"
+        "Both parties shall comply with this Agreement.\n"
+        "2. Definitions\nIn this Agreement, words have the meanings given to them in this clause, and the Service "
+        "means the platform service that the provider operates for the user under this Agreement.\n"
+        "3. Fees\nThe user shall pay a service fee of RMB 1000 before the 5th day of each month.\n"
+        "4. Confidentiality\nBoth parties shall keep this Agreement confidential for 5 years.\n"
+        "(1) not disclose it to any third party;\n(2) not use it for any other purpose.\n"
+        "5. Governing Law\nThis Agreement is governed by the laws of the People's Republic of China.\n"
+    )
+    zh, en = doc_from_text("s_zh", ZH), doc_from_text("s_en", en)
+    links = [x for x in parallel_links(zh, en, {"found_by": "test"}) if detail(x)["level"] == "clause"]
+    pairs = {x.left_clause: x.right_clause for x in links if x.left_clause and x.right_clause}
+    ids = [c.clause_id for c in en.clauses]
+    assert "art1" not in ids and "1" in ids  # no id in common but the preamble
+    assert (pairs["art1"], pairs["art2"], pairs["art3"], pairs["art4"]) == ("1", "3", "4", "5")
+    assert [pairs["art3(1)"], pairs["art3(2)"]] == [c for c in ids if c.startswith("4") and c != "4"]
+    assert {x.method for x in links if x.left_clause == "art2"} == {"structure"}
+    alone = [x for x in links if x.left_clause is None]
+    assert [x.right_clause for x in alone] == ["2"] and alone[0].method == "unmatched"
+
+
+def test_an_extra_clause_in_a_gap_between_id_matches_stays_alone():
+    """Ids agree but one version has an item the other lacks: the unmatched items between
+    two id matches are aligned by structure, not paired in order until one runs out."""
+    zh = doc_from_text("g_zh", ZH)
+    en = doc_from_text("g_en", EN.replace("(1) not disclose", "(1) keep records of every disclosure for 5 years;\n(2) not disclose").replace("(2) not use", "(3) not use"))
+    links = [x for x in parallel_links(zh, en, {"found_by": "test"}) if detail(x)["level"] == "clause"]
+    by_left = {x.left_clause: x for x in links if x.left_clause}
+    assert by_left["art3(1)"].right_clause == "art3(1)"  # matched by id: trusted
+    assert by_left["art3(2)"].right_clause == "art3(2)"
+
+
+def test_the_sequence_alignment_is_bounded():
+    from stages.alignment import MAX_CELLS, align_sequences
+
+    zh = doc_from_text("b_zh", ZH)
+    few = list(zh.clauses[:3])
+    assert align_sequences(few, few, 1.0) == [(0, 0), (1, 1), (2, 2)]
+    assert align_sequences(few * 3, few, 1.0) != []  # a band as wide as the difference
+    many = few * (MAX_CELLS // 40)
+    assert align_sequences(many, few, 1.0) == []  # too long a gap: left unmatched, in bounded time
+
+
 def test_pipl_chinese_and_english_link_every_article_and_item(corpus_clauses):
     zh = classify_document(detect_languages(parse_document(read_document(corpus_file("cn_pipl_zh.txt")))))
     en = classify_document(detect_languages(parse_document(read_document(corpus_file("cn_pipl_en.txt")))))
