@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+import dev_corpus
 import long_lines
 import parse_throughput
 import rerun
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, module, options in (
         ("parsing", parse_throughput, []),
         ("parsing one long line", long_lines, []),
+        ("dev corpus against its ground truth", dev_corpus, []),
         ("segmentation", segmentation, []),
         ("translation", translation, []),
         ("unchanged re-run of the seeds", rerun, []),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable
@@ -211,3 +212,283 @@ def write_hostile_inputs(raw: Path) -> dict[str, str]:
     write("contract.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "skipped")
     write("contract.docx", b"PK\x03\x04", "skipped")
     return cases
+
+
+# ------------------------------------------------------------------ dev corpus yardstick
+#
+# Issue 14's measure: the clause tree of a real document against the verified ground truth in
+# ../shared/corpus/dev/expected/<name>.json. Everything is read from the tree (ids, parents,
+# labels, the document's warnings), never from the text, so a count here is a count the
+# parser made. The rules behind the ids are docs/clause-ids.md (cited as R0-R17).
+
+_DUP = re.compile(r"#\d+$")
+_DIVISION = re.compile(r"(?:^|\.)(book|part|title|ch|sec|div|sub|art)([0-9A-Za-z]+(?:-[0-9A-Za-z]+|\.\d+)*)$")
+_ATTACHMENT = re.compile(r"^(exh|sch|annex|app)([0-9A-Za-z-]*)$")
+_SUPP = re.compile(r"^supp\d*$")
+_RECITAL = re.compile(r"^rec(?:[0-9A-Za-z]+|\[\d+\])$")
+_BARE_NUMBER = re.compile(r"^\d+[A-Z]*(?:\.\d+)*$")
+_DECIMAL = re.compile(r"^\d+(?:\.\d+)+$")
+_SECTION_WORD = re.compile(r"^(?:section|§)", re.IGNORECASE)
+_HAN_ITEM = re.compile(r"^[（(][〇零一二三四五六七八九十百]+[）)]$")
+_VALID_ROMAN = re.compile(r"^M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
+_ENGLISH_NUMBERS = {
+    w: i + 1
+    for i, w in enumerate(
+        "ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN ELEVEN TWELVE THIRTEEN FOURTEEN FIFTEEN "
+        "SIXTEEN SEVENTEEN EIGHTEEN NINETEEN TWENTY".split()
+    )
+}
+_ATTACHMENT_WORDS = {
+    "exhibit": "exh", "schedule": "sch", "別表": "sch", "附表": "sch", "annex": "annex", "anhang": "annex",
+    "annexe": "annex", "附件": "annex", "appendix": "app", "附录": "app",
+}  # fmt: skip
+# Keys of an expected JSON that describe the file, not its structure.
+DESCRIPTIVE_KEYS = frozenset({"lang", "family", "notes", "parallel_with"})
+# Keys compared as ordered id lists (the rest are counts, booleans or label lists).
+_ID_LISTS = (
+    "article_ids", "inserted_article_ids", "chapter_ids", "section_ids", "part_ids", "division_ids",
+    "top_level", "second_level", "third_level", "schedules",
+)  # fmt: skip
+_COUNTS = ("articles", "chapters", "sections", "parts", "divisions", "subdivisions", "books", "recitals",
+           "supplementary_provisions", "items_paren")  # fmt: skip
+
+
+def _segment(clause_id: str) -> tuple[str, str] | None:
+    """(kind, number) of a division id's last piece: `book1.ch2.sec1` -> ("sec", "1")."""
+    m = _DIVISION.search(_DUP.sub("", clause_id))
+    return (m.group(1), m.group(2)) if m else None
+
+
+def _in_attachment_or_supp(clause_id: str) -> bool:
+    """Ids scoped by an attachment or a numbered supplementary block (`sch2.1`, `supp1.art1`)."""
+    first = clause_id.split(".", 1)[0]
+    return "." in clause_id and bool(_ATTACHMENT.match(_DUP.sub("", first)) or _SUPP.match(first))
+
+
+def canonical(token: str, roman: bool = True) -> str:
+    """An id or printed number in one comparable form: each `.` component loses leading zeros
+    (`1.01` -> `1.1`, R1), upper-case Roman numerals (unless `roman` is false: `EXHIBIT C` is a
+    letter) and spelled-out English numbers become arabic (`III.1` -> `3.1`, `IIIA` -> `3A`,
+    `ONE` -> `1`); inserted suffixes (`17-1`, `44a`, `6AA`) and duplicate markers (`#2`) are
+    kept as written."""
+    from stages.numbering import roman_to_int
+
+    base, hash_, dup = token.partition("#")
+    parts = []
+    for piece in base.split("."):
+        if piece in _ENGLISH_NUMBERS:
+            piece = str(_ENGLISH_NUMBERS[piece])
+        elif roman and re.fullmatch(r"[IVXLCDM]+[A-Z]*", piece):
+            for cut in range(len(piece), 0, -1):
+                if _VALID_ROMAN.match(piece[:cut]):
+                    piece = f"{roman_to_int(piece[:cut])}{piece[cut:]}"
+                    break
+        m = re.fullmatch(r"0*(\d+)(.*)", piece)
+        parts.append(f"{m.group(1)}{m.group(2)}" if m else piece)
+    return ".".join(parts) + hash_ + dup
+
+
+def attachment_key(label: str) -> str:
+    """A printed attachment heading in id form (R13): `ANNEX III` -> `annex3`, `Schedule 1` ->
+    `sch1`, `EXHIBIT A` -> `exhA`, `附件一` -> `annex1`, `別表` -> `sch`. A heading with no
+    attachment word (`AMENDMENTS NOT IN FORCE`) gives `*`: any attachment id matches it."""
+    from stages.numbering import han_to_int
+
+    m = re.fullmatch(r"\s*([^\W\d_]+?)\s*([0-9A-Za-z-]*|[〇零一二三四五六七八九十百]+)\s*", label)
+    if not m or m.group(1).lower() not in _ATTACHMENT_WORDS:
+        return "*"
+    number = m.group(2)
+    if number and re.fullmatch(r"[〇零一二三四五六七八九十百]+", number):
+        number = str(han_to_int(number))
+    prefix = _ATTACHMENT_WORDS[m.group(1).lower()]
+    return prefix + canonical(number, roman=prefix == "annex")
+
+
+def _attachment_form(clause_id: str) -> str:
+    """An attachment id with its number in canonical form (`annexIII` -> `annex3`)."""
+    base = _DUP.sub("", clause_id)
+    m = _ATTACHMENT.match(base)
+    return m.group(1) + canonical(m.group(2), roman=m.group(1) == "annex") + clause_id[len(base):] if m else clause_id
+
+
+def measure_tree(doc) -> dict:
+    """The structure of a parsed `stages.records.Document`, under the keys of the dev corpus's
+    expected JSON. Ids without their `#k` are the *base*; `#k` clauses count wherever their base
+    counts and keep `#k` in id lists, so a duplicate always shows as a mismatch. Clauses scoped
+    by an attachment or a numbered supplementary block (`sch2.1`, `supp1.art1`) belong to that
+    block, not to the body, and count only as that block.
+
+    articles / article_ids: clauses whose id is `art<N>` (R6, R9, R10), in document order;
+        ids given as the JSON writes them, without `art`: `17-1`, `44a`, `1#2`.
+    inserted_article_ids: the article ids with a `-` insertion (`17-1`, R10).
+    chapters / chapter_ids: clauses whose last id piece is `ch<N>` (`book1.ch2`, `ch3-2`).
+    sections / section_ids: (a) divisions `sec<N>` (`ch3.sec2`, id given as `3.2`: the holding
+        chapter's number and the section's), (b) clauses whose printed label starts with
+        `Section` / `§` (contracts: `Section 2.01` -> `2.1`) and, in a document that prints
+        second-level numbers with two digits (`1.01`), two-level decimals printed `N.NN` (the
+        same sections without the word), and (c) in a document with Parts,
+        body clauses whose id is a bare number (`35A`, `4.01`) directly under a part, division,
+        subdivision or at the top (R11: sections numbered through the Act).
+    parts / part_ids: clauses whose last id piece is `part<N>`; in a document with books and no
+        parts, the books (the ground truth counts Chinese 编 as parts and as books).
+    divisions / division_ids, subdivisions, books: last id piece `div<N>`, `sub<X>`, `book<N>`.
+    top_level: ids of the body's top-level clauses (no parent) other than the preamble,
+        recitals, attachments, supplementary provisions, chapters, books and titles, as numbers
+        (`art1` -> `1`, `part3A` -> `3A`); a body divided into chapters has none.
+    second_level / third_level: body decimal ids with two / three components (`2.1`, `7.1.1`).
+    schedules: top-level attachment clauses (`exhA`, `sch2`, `annex3`, `app1`, R13), in order.
+    recitals: clauses `rec<N>`, `recA`, `rec[k]` (R12).
+    supp / supplementary_provisions: whether a `supp` / `supp<N>` clause exists, and how many.
+    items_paren: clauses whose printed label is a Chinese numeral in brackets (`（一）`).
+    toc: True when the parser marks a recognised contents block; it has no marker today
+        (R14), so the value is None and `toc_duplicates` stands in for it.
+    toc_duplicates / duplicates: the ids with `#k` (a contents block that made clauses turns
+        the real ones into `#2`; every document with a contents block has none in its truth).
+    warnings: the document's warnings; max_depth: the deepest clause level.
+    """
+    clauses = list(doc.clauses)
+    measured: dict = {key: [] for key in ("article_ids", "chapter_ids", "section_ids", "part_ids",
+                                          "division_ids", "top_level", "second_level", "third_level",
+                                          "schedules", "duplicates")}  # fmt: skip
+    counts = dict.fromkeys(("subdivisions", "books", "recitals", "supplementary_provisions", "items_paren"), 0)
+    kinds = {c.clause_id: _segment(c.clause_id) for c in clauses}
+    padded = any(c.label and re.fullmatch(r"\s*\d+\.0\d\.?\s*", c.label) for c in clauses)
+    has_parts = any(k and k[0] == "part" and not _in_attachment_or_supp(i) for i, k in kinds.items())
+    for c in clauses:
+        cid, base = c.clause_id, _DUP.sub("", c.clause_id)
+        dup = cid[len(base):]
+        if dup:
+            measured["duplicates"].append(cid)
+        if c.label and _HAN_ITEM.match(c.label.strip()):
+            counts["items_paren"] += 1
+        if c.parent_id is None and _ATTACHMENT.match(base):
+            measured["schedules"].append(cid)
+        if _RECITAL.match(base):
+            counts["recitals"] += 1
+        if _SUPP.match(base):
+            counts["supplementary_provisions"] += 1
+        if _in_attachment_or_supp(cid) or _ATTACHMENT.match(base) or _SUPP.match(base) or _RECITAL.match(base):
+            continue
+        kind = kinds[cid]
+        number = kind[1] + dup if kind else None
+        if kind and kind[0] == "art" and "." not in base:
+            measured["article_ids"].append(number)
+        elif kind and kind[0] == "ch":
+            measured["chapter_ids"].append(number)
+        elif kind and kind[0] == "part":
+            measured["part_ids"].append(number)
+        elif kind and kind[0] == "div":
+            measured["division_ids"].append(number)
+        elif kind and kind[0] == "sub":
+            counts["subdivisions"] += 1
+        elif kind and kind[0] == "book":
+            counts["books"] += 1
+        parent_kind = kinds.get(c.parent_id) if c.parent_id else None
+        if kind and kind[0] == "sec":
+            holder = _segment(base.rpartition(".")[0]) if "." in base else None
+            measured["section_ids"].append((f"{holder[1]}." if holder else "") + number)
+        elif (c.label and _SECTION_WORD.match(c.label.strip()) and not kind) or (
+            padded and c.label and re.fullmatch(r"\s*\d+\.\d\d\.?\s*", c.label) and base.count(".") == 1
+        ) or (
+            has_parts
+            and _BARE_NUMBER.match(base)
+            and (c.parent_id is None or (parent_kind and parent_kind[0] in ("part", "div", "sub")))
+        ):
+            measured["section_ids"].append(cid)
+        if _DECIMAL.match(base):
+            depth = base.count(".") + 1
+            if depth in (2, 3):
+                measured[("second_level", "third_level")[depth - 2]].append(cid)
+        if c.parent_id is None and c.clause_id != "preamble" and not (kind and kind[0] in ("ch", "book", "title")):
+            measured["top_level"].append(number if kind else cid)
+    measured["articles"] = len(measured["article_ids"])
+    measured["inserted_article_ids"] = [a for a in measured["article_ids"] if "-" in a]
+    measured["chapters"] = len(measured["chapter_ids"])
+    measured["sections"] = len(measured["section_ids"])
+    measured["divisions"] = len(measured["division_ids"])
+    measured.update(counts)
+    measured["parts"] = len(measured["part_ids"]) or counts["books"]
+    measured["supp"] = counts["supplementary_provisions"] > 0
+    measured["toc"] = None
+    measured["toc_duplicates"] = list(measured["duplicates"])
+    measured["warnings"] = list(doc.warnings)
+    measured["max_depth"] = max((c.level for c in clauses), default=0)
+    return measured
+
+
+def unmeasured(expected: dict) -> list[str]:
+    """Keys of an expected JSON that the clause tree cannot answer (label spellings, counts of
+    paragraphs, blanks or checkboxes, quoted text, the parts of one schedule ...): reported as
+    not measured, never as failures. The descriptive keys (lang, family, notes) are left out."""
+    known = set(_ID_LISTS) | set(_COUNTS) | {"toc", "supp"}
+    return sorted(k for k in expected if k not in known and k not in DESCRIPTIVE_KEYS)
+
+
+def _list_mismatch(key: str, want: list[str], got: list[str]) -> str | None:
+    if want == got:
+        return None
+    missing = [x for x in want if x not in got]
+    extra = [x for x in got if x not in want]
+    parts = [f"{key}: expected {len(want)}, got {len(got)}"]
+    if missing:
+        parts.append(f"{len(missing)} missing ({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})")
+    if extra:
+        parts.append(f"{len(extra)} extra ({', '.join(extra[:5])}{', ...' if len(extra) > 5 else ''})")
+    if not missing and not extra:
+        first = next(i for i, (a, b) in enumerate(zip(want, got)) if a != b)
+        parts.append(f"order differs at {first + 1}: expected {want[first]}, got {got[first]}")
+    return "; ".join(parts)
+
+
+def compare_with_expected(expected: dict, measured: dict) -> list[str]:
+    """One line per key where the tree differs from the ground truth (empty: the document is
+    parsed exactly). Strict by design, since this is the yardstick of issue 14:
+
+    - counts (`articles`, `chapters`, `sections`, `parts`, `divisions`, `subdivisions`, `books`,
+      `recitals`, `supplementary_provisions`, `items_paren`) must be equal; `null` in the JSON
+      (a document without articles) means 0;
+    - id lists (`article_ids`, `inserted_article_ids`, `chapter_ids`, `section_ids`,
+      `part_ids`, `division_ids`, `top_level`, `second_level`, `third_level`) must be equal
+      element by element and in order, after `canonical()` on both sides (printed `1.01`,
+      `III`, `ONE` and the ids `1.1`, `3`, `1` meet); a `#k` duplicate never matches;
+    - `schedules`: the attachment ids in order against the printed headings put in id form by
+      `attachment_key()` (`ANNEX III` -> `annex3`); a heading with no attachment word matches
+      any attachment id, but still counts;
+    - `supp`: whether supplementary provisions exist;
+    - `toc`: if the tree marks contents (`measured["toc"]` not None) it must equal the JSON;
+      until the parser can say so (R14), a document whose truth has a contents block must have
+      no `#k` duplicate ids (what a contents block read as clauses produces), and one without is
+      not checked.
+    See `measure_tree()` for what each measured key counts; `unmeasured()` lists the rest."""
+    lines: list[str] = []
+    for key in _COUNTS:
+        if key in expected and key in measured:
+            want = expected[key] or 0
+            if want != measured[key]:
+                lines.append(f"{key}: expected {want}, got {measured[key]}")
+    for key in _ID_LISTS:
+        if key not in expected or key not in measured:
+            continue
+        if key == "schedules":
+            got = [_attachment_form(g) for g in measured[key]]
+            want = [attachment_key(label) for label in expected[key]]
+            want = [got[i] if w == "*" and i < len(got) else w for i, w in enumerate(want)]
+        else:
+            want = [canonical(str(x)) for x in expected[key]]
+            got = [canonical(str(x)) for x in measured[key]]
+        line = _list_mismatch(key, want, got)
+        if line:
+            lines.append(line)
+    if "supp" in expected and bool(expected["supp"]) != measured["supp"]:
+        lines.append(f"supp: expected {bool(expected['supp'])}, got {measured['supp']}")
+    if "toc" in expected:
+        if measured["toc"] is not None:
+            if bool(expected["toc"]) != measured["toc"]:
+                lines.append(f"toc: expected {bool(expected['toc'])}, got {measured['toc']}")
+        elif expected["toc"] and measured["toc_duplicates"]:
+            dups = measured["toc_duplicates"]
+            lines.append(
+                f"toc: the contents block is not recognised: {len(dups)} duplicate ids "
+                f"({', '.join(dups[:5])}{', ...' if len(dups) > 5 else ''})"
+            )
+    return lines
