@@ -125,3 +125,21 @@ def test_the_checks_see_a_wrong_import():
     assert imports("stages.clauses", bad, known) == {"flows.normalize", "lexnorm.cli"}
     assert room("flows.normalize") not in MAY_IMPORT[room("stages.clauses")]
     assert room("lexnorm.cli") not in MAY_IMPORT[room("lexnorm.runtime.workers")]
+
+
+def test_every_package_is_installed_with_its_data():
+    """A wheel holds every package of the source (an explicit list once left out
+    `stages.lang`, so that only editable installs worked) and the files the code reads."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    found = set(find_packages(where=str(REPO), include=config["packages"]["find"]["include"]))
+    source = {
+        ".".join(p.parent.relative_to(REPO).parts) for package in PACKAGES for p in (REPO / package).rglob("__init__.py")
+    }
+    assert source <= found and "stages.lang" in found and "lexnorm.runtime" in found
+    data = config["package-data"]
+    assert "templates/*" in data["lexnorm.output"] and "data/*" in data["stages"]
+    assert (REPO / "lexnorm" / "output" / "templates" / "report.html.j2").is_file()
