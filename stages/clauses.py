@@ -40,6 +40,7 @@ from stages.numbering import (
     scan_line,
     words_end,
 )
+from stages import layout
 from stages.records import Clause, Document
 
 PREAMBLE_ID = "preamble"
@@ -137,6 +138,35 @@ def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
         toc.extend(run)
     drop = set(toc)
     return [lab for i, lab in enumerate(labels) if i not in drop]
+
+
+def _without_furniture(text: str, labels: list[Label]) -> tuple[str, list[Label]]:
+    """R15: the text as the parser reads it, page furniture blanked (same offsets, so spans
+    still cover it), and the labels that stood on furniture lines (`- 12 -` is no bullet)."""
+    label_lines = {lab.line_start for lab in labels if not lab.mid_line}
+    furniture = layout.furniture_lines(text, label_lines)
+    if not furniture:
+        return text, labels
+    starts = {start for start, _ in furniture}
+    return layout.mask(text, furniture), [lab for lab in labels if lab.line_start not in starts]
+
+
+def drop_contents_blocks(text: str, labels: list[Label]) -> list[Label]:
+    """R14: labels inside a table of contents under a contents title, wherever it stands
+    (front of the agreement or of an exhibit), make no clauses: entries run together on one
+    line, entries with page numbers, entries that never come again."""
+    keys = {lab.line_start: _key(lab) for lab in labels if not lab.mid_line}
+    blocks = layout.contents_blocks(text, keys)
+    if not blocks:
+        return labels
+    ends = [end for _, end in blocks]
+    kept = []
+    for lab in labels:
+        k = bisect.bisect_left(ends, lab.start)
+        if k < len(blocks) and blocks[k][0] <= lab.start < blocks[k][1]:
+            continue
+        kept.append(lab)
+    return kept
 
 
 def _toc_entry_text(rest: str) -> bool:
@@ -572,8 +602,10 @@ def _cjk_tight(s: str) -> str:
 def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     """Parse `text` into clauses (document order) and document-level warnings."""
     scanned = scan_labels(text)
+    text, scanned = _without_furniture(text, scanned)
     invalid = [lab for lab in scanned if lab.kind == "invalid"]
     labels = _resolve_sections([lab for lab in scanned if lab.kind != "invalid"])
+    labels = drop_contents_blocks(text, labels)
     labels = drop_table_of_contents(text, labels)
     warnings: list[str] = []
     numbered = [lab for lab in labels if lab.kind != "bullet" and not lab.mid_line and not lab.long]

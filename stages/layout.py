@@ -1,0 +1,193 @@
+"""Line roles of a document's layout: what a printed page adds and what a table of contents
+lists (the rules R14 and R15 of docs/clause-ids.md).
+
+Legal texts reach lexnorm as they were filed, and filed texts carry their pages with them:
+page numbers, running headers and footers, an EDGAR `<PAGE>` tag, a table of contents at the
+front of the agreement or of an exhibit. None of it is structure. The functions here are plain
+passes over the lines of a text, each linear in it; `stages.clauses` reads the text through
+`mask_furniture` (page furniture blanked out, offsets unchanged, so every span still covers it)
+and drops the labels that `contents_blocks` finds inside a table of contents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+# A page number alone on its line: `12`, `- 12 -`, `-9-`, `— 3 —`, `Page 3`, `Page 3 of 10`,
+# `Page 3/10`, roman `ii` (front matter), `<PAGE>`; a form feed.
+_PAGE_NUMBER = re.compile(
+    r"[ \t\f]*(?:[-–—]?[ \t]*\d{1,4}[ \t]*[-–—]?|[ivxl]{1,6}|(?i:page)[ \t]+\d{1,4}(?:[ \t]*(?:/|(?i:of))[ \t]*\d{1,4})?"
+    r"|<(?i:page)>|\f)[ \t\f]*"
+)
+_REPEATED_MIN = 3  # a running header or footer stands on at least this many pages
+_REPEATED_MAX_CHARS = 100
+_CONTENTS_PHRASE = re.compile(r"(?i:table\s+of\s+contents|\bcontents\b)|目\s*[录錄次]|Inhaltsverzeichnis|Sommaire")
+_CONTENTS_TITLE_MAX_CHARS = 80
+# What ends a contents entry: its page number (arabic, or roman in front matter) or a dot leader.
+_PAGE_TAIL = re.compile(r"(?:\d{1,4}|[ivxl]{1,6}|\.{3,}|…+)\s*$")
+_INNER_PAGE = re.compile(r"[A-Za-z)] \d{1,3} +(?=[A-Z§])")
+_HEADING_WORDS = 12
+_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
+
+
+def line_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, without its newline."""
+    spans = []
+    pos = 0
+    for line in text.split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def is_page_number(line: str) -> bool:
+    """A line that holds nothing but a page number. Printed pages are numbered `12`, `- 12 -`,
+    `Page 3 of 10`, front matter in lower-case roman numerals; a text layer or an EDGAR filing
+    keeps them as lines of their own. A number alone on a line is never a label (a label has
+    its dot, bracket or words), so reading it as furniture takes nothing from the structure."""
+    return bool(line.strip()) and _PAGE_NUMBER.fullmatch(line) is not None
+
+
+def _normal(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _may_repeat_as_furniture(normal: str, starts_with_label: bool) -> bool:
+    """A running header or footer is a short line of words (`CONFIDENTIAL TREATMENT
+    REQUESTED`, `Source: STAMPS.COM INC, 10-Q, 11/14/2000`, `Table of Contents`): never a
+    label line, a form line to fill in (`____`, a trailing colon, table cells) or a bare
+    symbol."""
+    return (
+        0 < len(normal) <= _REPEATED_MAX_CHARS
+        and not starts_with_label
+        and not normal.endswith((":", "："))
+        and "_" not in normal
+        and any(ch.isalpha() for ch in normal)
+    )
+
+
+def furniture_lines(text: str, label_lines: set[int] | frozenset[int] = frozenset()) -> list[tuple[int, int]]:
+    """Spans of the lines that are page furniture (R15): page numbers, and running headers
+    and footers, which are lines repeated word for word on at least three pages. A line
+    that starts with a label (its start offset in `label_lines`) is never furniture: a
+    repeated `(a) Reserved.` is the document's own text. Tab-separated table rows are
+    content, whatever repeats in them."""
+    spans = line_spans(text)
+    counts: Counter = Counter()
+    normals: list[str | None] = []
+    for start, end in spans:
+        line = text[start:end]
+        normal = _normal(line) if "\t" not in line else None
+        if normal is not None and not _may_repeat_as_furniture(normal, start in label_lines):
+            normal = None
+        normals.append(normal)
+        if normal is not None:
+            counts[normal] += 1
+    out = []
+    for (start, end), normal in zip(spans, normals):
+        if is_page_number(text[start:end]) or (normal is not None and counts[normal] >= _REPEATED_MIN):
+            out.append((start, end))
+    return out
+
+
+def mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the characters of `spans` replaced by spaces: offsets and line breaks stay,
+    so clause spans still cover the masked lines while labels and clause text ignore them."""
+    if not spans:
+        return text
+    parts = []
+    pos = 0
+    for start, end in spans:
+        parts.append(text[pos:start])
+        parts.append(" " * (end - start))
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def mask_furniture(text: str, label_lines: set[int] | frozenset[int] = frozenset()) -> str:
+    """The text as the parser reads it: page furniture blanked (R15)."""
+    return mask(text, furniture_lines(text, label_lines))
+
+
+def is_contents_title(line: str, starts_with_label: bool) -> bool:
+    """A contents title: a short line naming the table (`TABLE OF CONTENTS`, `Contents`,
+    `TABLE OF CONTENTS Page`, `Execution version TABLE OF CONTENTS: CLAUSE PAGE`, `目录`,
+    `目次`, `Inhaltsverzeichnis`, `Sommaire`). A numbered line (`1. Table of Contents` in a
+    specification) is a clause about the contents, not the title of a table."""
+    s = line.strip()
+    return bool(s) and len(s) <= _CONTENTS_TITLE_MAX_CHARS and not starts_with_label and _CONTENTS_PHRASE.search(s) is not None
+
+
+def paged_entry(line: str) -> bool:
+    """Entries with their page numbers: the line ends in a page number or a dot leader, or
+    entries run together carry their page numbers between them (`Definitions 1 ARTICLE II`)."""
+    s = line.strip()
+    tail = _PAGE_TAIL.search(s)
+    if tail is not None:
+        return _title_cased(s[: tail.start()])  # the roman page number `i` is no lower-case word
+    return bool(s) and _INNER_PAGE.search(s) is not None and _title_cased(s)
+
+
+def is_contents_entry(line: str) -> bool:
+    """A line a table of contents is made of: entries with page numbers (`paged_entry`), or a
+    short title-cased heading line without sentence punctuation (`ARTICLE III LICENSES AND
+    COVENANTS`, a wrapped entry), or no words at all (`[*]`). Running prose is not: it has
+    lower-case words other than the small words of a title, or ends a sentence."""
+    s = line.strip()
+    if not s or not any(ch.isalpha() for ch in s) or paged_entry(s):
+        return True
+    return len(s.split()) <= _HEADING_WORDS and s[-1] not in ".;:,。；：，" and _title_cased(s)
+
+
+def _title_cased(s: str) -> bool:
+    cjk = sum(1 for ch in s if "\u4e00" <= ch <= "\u9fff")
+    if cjk:
+        return not s.endswith("。") and cjk <= 40
+    words = [w for w in s.split() if w[:1].isalpha()]
+    lower = sum(1 for w in words if w[0].islower() and w.lower() not in _SMALL_WORDS)
+    return lower * 5 <= len(words)
+
+
+def contents_blocks(text: str, label_keys: dict[int, tuple]) -> list[tuple[int, int]]:
+    """Spans of the tables of contents that open under a contents title (R14), wherever the
+    title stands: the front of the agreement, the front of an exhibit. The block runs over
+    the entry lines after the title (blank lines and furniture included, the text being
+    masked) and ends at the first line of prose, or at a line whose line-start label the
+    block has already listed: a table of contents names each clause once, so a label seen
+    again is the body beginning right after it. A block counts only when some of its
+    entries carry page numbers or dot leaders; the title alone over a redacted `[*]` is
+    no table to drop labels from.
+
+    `label_keys` maps the start offset of each line that starts with a label to that
+    label's key."""
+    blocks = []
+    spans = line_spans(text)
+    n = 0
+    while n < len(spans):
+        start, end = spans[n]
+        if not is_contents_title(text[start:end], start in label_keys):
+            n += 1
+            continue
+        listed: set[tuple] = set()
+        block_end = end
+        paged = False
+        n += 1
+        while n < len(spans):
+            s, e = spans[n]
+            line = text[s:e]
+            key = label_keys.get(s)
+            if key is not None and key in listed:
+                break
+            if not is_contents_entry(line):
+                break
+            if key is not None:
+                listed.add(key)
+            paged = paged or paged_entry(line)
+            if line.strip():
+                block_end = e
+            n += 1
+        if paged:  # a title over entries without page numbers is left to the heading-only rule
+            blocks.append((start, block_end))
+    return blocks
