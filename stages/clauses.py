@@ -47,7 +47,8 @@ PREAMBLE_ID = "preamble"
 _DYNAMIC_RANK = 100  # numbers, items and bullets nest freely below divisions
 _SAME_STYLE_DEPTH = 3  # lists of one style nest at most this deep (a restart beyond it is a sibling list)
 _CONTENTS_TITLE = re.compile(r"^\s*(?:table\s+of\s+contents|contents|目\s*录)\s*$", re.IGNORECASE)
-_HELD_BY = {"chapter": "book", "part": "book", "section": "chapter"}
+# The divisions whose numbers restart inside another, the nearest open one of those (R6, R9).
+_HELD_BY = {"chapter": ("title", "book"), "title": ("part", "book"), "part": ("book",), "section": ("chapter",)}
 _JOIN_DECIMAL_STYLES = ("1、", "一、")  # R2: a restarted N、 list gives 5.1, not 5(1)
 _INLINE_HEADING = re.compile(r"^((?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)(?:[ ]+(?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)){0,7})\.[ ]+\S")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -209,7 +210,7 @@ def body_start(labels: list[Label]) -> int:
     if not labels:
         return 0
     for i, lab in enumerate(labels):
-        if lab.kind == "division" and lab.style in ("book", "part", "chapter", "section", "article"):
+        if lab.kind == "division" and lab.style in DIVISION_RANK and lab.style != "exhibit":
             return i
     best_len, best_start = 0, None
     for style in {lab.style for lab in labels if lab.kind == "number" and not lab.mid_line}:
@@ -375,7 +376,8 @@ class _Outline:
         elif division == "exhibit":
             wanted = f"exh{lab.token}"
         else:
-            wanted = self._scope() + self._under(division, f"{DIVISION_ID_PREFIX[division]}{lab.value}")
+            # the token, not the value: an inserted number keeps its insertion (art17-1, art44a: R10)
+            wanted = self._scope() + self._under(division, f"{DIVISION_ID_PREFIX[division]}{lab.token}")
         node = self._node(lab, parent, rank=rank, division=division, style=division)
         if division == "article":
             node.path = (lab.value,)
@@ -386,8 +388,8 @@ class _Outline:
     def _under(self, division: str, wanted: str) -> str:
         """Chapters restart in each book and sections in each chapter, so their ids carry
         the holder's: `book3.ch2`, `ch2.sec1`, `book3.part1` (articles run through the law)."""
-        holder_division = _HELD_BY.get(division)
-        holder = next((n for n in reversed(self.stack) if n.division == holder_division), None)
+        holders = _HELD_BY.get(division, ())
+        holder = next((n for n in reversed(self.stack) if n.division in holders), None)
         return f"{holder.clause_id}.{wanted}" if holder else wanted
 
     def _last(self, parent: _Node | None) -> dict[str, int]:

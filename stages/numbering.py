@@ -21,18 +21,25 @@ Kinds of label:
 Every function here is linear in the length of its line: one line can be a whole
 document (text extracted without line breaks).
 
-The words of the grammar are the language modules' (`stages.lang`): the units that head
-a numbered division (第三编, 第十二条) and the words that make a number a reference are
-every known language's `heading_units` and `reference_words`, the numeral characters of
-第N are Chinese's. A language module added there is read here; no word list lives in
-this module.
+The words of the grammar are the language modules' (`stages.lang`), every known
+language's (R9): the units that head a numbered division after 第N (第三编, 第十二条), the
+words that head one before or after its number (`Artikel 5`, `Art. 5`, `CHAPITRE III`,
+`1. Kapitel:`), the words that head an attachment (`Annex 1`, `Anhang 2`), the numbers a
+label may spell out (`ARTICLE FIVE`, `Article premier`), the marks and words of an inserted
+number (之, の, `bis`: R10), the characters a script writes for another's (條 for 条) and
+the words that make a number a reference; the numeral characters of 第N are Chinese's. A
+language module added there is read here; no word list lives in this module.
+
+An inserted number keeps its base as `value` (so it is neither a gap nor out of order
+after its base) and says its insertion in `token`, which the id is made of: 第十七条之一 ->
+value 17, token `17-1`; `Art. 44a` -> 44, `44a`; `5bis` -> 5, `5bis`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import cn2an
@@ -42,10 +49,26 @@ from stages import lang
 from stages.lang.zh import HAN_DIGITS
 
 # Rank of each division: a division closes every open level of equal or lower rank.
-DIVISION_RANK = {"exhibit": 0, "book": 1, "part": 2, "chapter": 3, "section": 4, "article": 5}
-DIVISION_ID_PREFIX = {"exhibit": "exh", "book": "book", "part": "part", "chapter": "ch", "section": "sec", "article": "art"}
+DIVISION_RANK = {"exhibit": 0, "book": 1, "part": 2, "title": 3, "chapter": 4, "section": 5, "article": 6}
+DIVISION_ID_PREFIX = {
+    "exhibit": "exh", "book": "book", "part": "part", "title": "title", "chapter": "ch", "section": "sec",
+    "article": "art",
+}  # fmt: skip
 # The units after 第N that head a division (编 -> book, ... 条 -> article), every known language's.
 HEADING_UNITS = {w: language.structure_words[w] for language in lang.known() for w in language.heading_units}
+# The words before (or after) a number that head a division (`artikel` -> article), lower case.
+DIVISION_WORDS = {w.lower(): kind for language in lang.known() for w, kind in language.division_words.items()}
+_NUMBER_FIRST_WORDS = {w.lower() for language in lang.known() for w in language.number_first_words}
+_ATTACHMENT_WORDS = {w.lower() for language in lang.known() for w in language.attachment_words}
+# Numbers a division label may spell out (`five`, `premier`), lower case.
+LABEL_NUMBERS = {
+    w.lower(): n for language in lang.known() for w, n in {**language.number_words, **language.label_numbers}.items()
+}
+_INSERTION_MARKS = "".join(dict.fromkeys("".join(language.insertion_marks for language in lang.known())))
+_INSERTION_WORDS = {w.lower() for language in lang.known() for w in language.insertion_words}
+# Characters read as another's in a label (條 -> 条): one for one, so offsets stay exact.
+_VARIANTS = str.maketrans({k: v for language in lang.known() for k, v in language.variants.items()})
+_VARIANT_CHARS = re.compile(f"[{re.escape(''.join(map(chr, _VARIANTS)))}]") if _VARIANTS else None
 
 BULLETS = "-–—•●◦▪■·○◆◇►➢*"
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}  # ① .. ⑳
@@ -126,6 +149,18 @@ def han_to_int(s: str) -> int | None:
             return int(value)
         return None
     return _positional(s)
+
+
+@lru_cache(maxsize=4096)
+def ordinal_to_int(s: str) -> int | None:
+    """The number of a label (第二百一条): a numeral that names a division is written out in
+    full, never abbreviated as a quantity may be (colloquial Chinese 二百一 is 210), so the
+    positional grammar reads it first (Japanese 第二百一条 is article 201, where Chinese
+    writes 第二百零一条); whatever it does not read is `han_to_int`'s."""
+    if s.isdecimal():
+        return int(s)
+    value = _positional(s) if len(s) <= MAX_NUMERAL_CHARS else None
+    return value if value is not None else han_to_int(s)
 
 
 def _positional(s: str) -> int | None:
@@ -223,18 +258,34 @@ def indent_width(line: str) -> int:
 
 # -------------------------------------------------------------------------- grammar
 
-# Longest first: where one unit begins another, the longer one is read.
-_HEADING_ALTERNATIVES = "|".join(re.escape(w) for w in sorted(HEADING_UNITS, key=lambda w: (-len(w), w)))
+def _alternatives(words) -> str:
+    """A regex alternation of `words`, longest first: where one word begins another, the
+    longer one is read (分编 before 编, `annexe` before `annex`)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+_HEADING_ALTERNATIVES = _alternatives(HEADING_UNITS)
+_INSERTION = rf"(?:[{re.escape(_INSERTION_MARKS)}][{HAN_DIGITS}\d]+)*" if _INSERTION_MARKS else ""
+# A division's number written with digits or roman numerals: `5`, `44a`, `5bis`, `5-bis`, `IV`.
+_LATIN_NUMBER = (
+    rf"(?P<{{0}}_num>\d{{{{1,4}}}}(?:[a-zA-Z](?![a-zA-Z])|-?(?i:{_alternatives(_INSERTION_WORDS)})(?![a-zA-Z]))?"
+    rf"|[IVXLCDM]+|[ivxlcdm]+)"
+)
+# ... or spelled out: `FIVE`, `twenty-one`, `premier`, `1er`.
+_SPELLED = _alternatives(LABEL_NUMBERS)
 
 _LINE_START = re.compile(
     rf"""
     (?P<bullet>[{re.escape(BULLETS)}][ \t]*(?=[(\[]))?          # "- (1)": a bullet before an item
     (?:
-        第[ ]*(?P<cn_num>[{HAN_DIGITS}\d]+)[ ]*(?P<cn_unit>{_HEADING_ALTERNATIVES})(?=\s|$)
+        第[ ]*(?P<cn_num>[{HAN_DIGITS}]+|\d+(?:-\d+)*)[ ]*(?P<cn_unit>{_HEADING_ALTERNATIVES})
+            (?P<cn_ins>{_INSERTION})(?=\s|$)
       | (?P<supp>附[ ]*则)[ ]*$
-      | (?P<en_div>(?i:book|part|chapter|article|section))[ ]+(?P<en_num>[IVXLCDM]+|[ivxlcdm]+|\d{{1,4}})
+      | (?P<en_div>(?i:{_alternatives(DIVISION_WORDS)}))[ ]*(?<=[. ])
+            (?:(?P<en_word>(?i:(?:{_SPELLED})(?:[- ](?:{_SPELLED}))?))(?![\w-])|{_LATIN_NUMBER.format("en")})
             (?P<en_tail>[.:])?(?=[ \t]|$|[-—–])
-      | (?P<exh>(?i:exhibit|schedule|annex|appendix|attachment))[ ]+(?P<exh_id>[A-Z]{{1,2}}|\d{{1,3}}(?:\.\d{{1,3}})*)
+      | (?P<nf_num>\d{{1,3}})\.[ ]*(?P<nf_word>(?i:{_alternatives(_NUMBER_FIRST_WORDS) or "(?!)"}))(?P<nf_tail>:)?(?=\s|$)
+      | (?P<exh>(?i:{_alternatives(_ATTACHMENT_WORDS)}))[ ]+(?P<exh_id>[A-Z]{{1,2}}|\d{{1,3}}(?:\.\d{{1,3}})*)
             (?P<exh_tail>[.:])?(?=[ \t]|$|[-—–])
       | (?P<cn_exh>附件|附录)[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?[ ]*$
       | (?P<sec_word>(?i:section|§)[ ]*)(?P<sec_path>\d+(?:\.\d+)+)(?P<sec_tail>[.:]?)(?![\d%])
@@ -326,6 +377,9 @@ def _item_style(bullet: str | None, form: str) -> str:
     return (bullet.strip()[:1] if bullet else "") + form
 
 
+_MARKDOWN_HEADING = re.compile(r"#{1,6}[ \t]+")
+
+
 def scan_line(line: str, line_start: int) -> list[Label]:
     """All label proposals in one line (offsets are document offsets)."""
     labels: list[Label] = []
@@ -334,12 +388,22 @@ def scan_line(line: str, line_start: int) -> list[Label]:
         return labels
     lead = len(line) - len(stripped)
     indent = indent_width(line)
-    if stripped[0] in _LABEL_FIRST:
+    marker = _MARKDOWN_HEADING.match(stripped) if stripped[0] == "#" else None
+    if marker:
+        # R17: `## 第二章 总则` is a heading line of Markdown: its label follows the marker,
+        # and the marker belongs to the label's span (not to the text before it)
+        stripped = stripped[marker.end() :]
+        lead += marker.end()
+    if stripped and stripped[0] in _LABEL_FIRST:
         view, index = nfkc_view(stripped[:PREFIX_CHARS])
+        if _VARIANT_CHARS is not None and _VARIANT_CHARS.search(view):
+            view = view.translate(_VARIANTS)
         m = _LINE_START.match(view)
         if m:
             label = _line_start_label(m, index, stripped, line, line_start, lead, indent)
             if label is not None:
+                if marker:
+                    label = replace(label, start=line_start + lead - marker.end())
                 labels.append(label)
     labels.extend(_mid_line_labels(line, line_start, indent, labels[0] if labels else None))
     return labels
@@ -360,7 +424,7 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
     )  # fmt: skip
     bullet = g["bullet"]
     han = g["cn_num"] or g["cn_exh_id"] or g["han"] or g["phan"]
-    if han and han_to_int(han) is None:
+    if han and not han[0].isdecimal() and han_to_int(han) is None:
         return Label("invalid", "invalid", None, "", None, **common)
     digits = g["sec_path"] or g["dec"] or g["num"] or g["pnum"] or g["bare"] or ""
     if any(len(part) > 3 for part in digits.split(".")):
@@ -368,21 +432,19 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
 
     if g["cn_unit"]:
         division = HEADING_UNITS[g["cn_unit"]]
-        value = han_to_int(g["cn_num"])
-        return Label("division", division, value, str(value), None, **common)
+        # 第 1-1 條, 第十七条之一, 第百五条の二の二: the base, then each inserted number (R10)
+        parts = g["cn_num"].split("-") + (_INSERTION_MARK.split(g["cn_ins"])[1:] if g["cn_ins"] else [])
+        numbers = [ordinal_to_int(part) for part in parts]
+        if None in numbers:
+            return Label("invalid", "invalid", None, "", None, **common)
+        return Label("division", division, numbers[0], "-".join(map(str, numbers)), None, **common)
     if g["supp"]:
         return Label("division", "supplementary", None, "", None, **common)
     if g["en_div"]:
-        word = g["en_div"].lower()
-        raw = g["en_num"]
-        value = int(raw) if raw.isdigit() else roman_to_int(raw)
-        if value is None:
-            return None
-        if word == "section":
-            # "Section 1" is a statute section inside a chapter, or a contract's top-level
-            # number; clauses.py decides by whether a chapter is open.
-            return Label("division", "section", value, str(value), None, **common)
-        return Label("division", word, value, str(value), None, **common)
+        return _word_division(g, text, rest, common)
+    if g["nf_word"]:
+        value = int(g["nf_num"])
+        return Label("division", DIVISION_WORDS[g["nf_word"].lower()], value, str(value), None, **common)
     if g["exh"]:
         ident = g["exh_id"]
         if not is_heading_like(rest) and rest.strip():
@@ -445,6 +507,45 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
     if g["blt"]:
         return Label("bullet", "bullet", None, "", None, **common)
     return None
+
+
+_INSERTION_MARK = re.compile(f"[{re.escape(_INSERTION_MARKS)}]" if _INSERTION_MARKS else "(?!)")
+_INSERTED = re.compile(r"(\d+)-?(\D*)")
+
+
+def _word_division(g: dict, text: str, rest: str, common: dict) -> Label | None:
+    """`Artikel 5`, `Art. 44a`, `CHAPITRE III`, `ARTICLE FIVE`, `Article premier` (R9, R10).
+
+    A spelled-out number heads a division only where the label is printed in capitals
+    (`ARTICLE FIVE`) or stands alone or before a heading (`Article premier`): a sentence
+    that begins `Article one of the Convention ...` cites it. A number followed by a word
+    that makes it a reference (`Title 17 of the Code`, `Section 5 and 6`) is no label."""
+    division = DIVISION_WORDS[g["en_div"].lower()]
+    first_word = rest.split(None, 1)[0] if rest.strip() else ""
+    if first_word.islower() and first_word in REFERENCE_WORDS:
+        return None
+    if g["en_word"]:
+        if not (text.isupper() or not rest.strip() or is_heading_like(rest)):
+            return None
+        words = re.split(r"[- ]", g["en_word"].lower())
+        value = sum(LABEL_NUMBERS[w] for w in words)
+        if len(words) == 2 and not (LABEL_NUMBERS[words[0]] >= 20 and 0 < LABEL_NUMBERS[words[1]] < 10):
+            return None  # "one two" is no number; "twenty-one" is
+        token = str(value)
+    elif g["en_num"][0].isdecimal():
+        base, insertion = _INSERTED.fullmatch(g["en_num"]).groups()
+        value = int(base)
+        # an inserted number keeps its letter as printed (44a, 6A) and its adverb in lower case (5bis)
+        token = base.lstrip("0") + (insertion.lower() if insertion.lower() in _INSERTION_WORDS else insertion)
+        token = token if token[0].isdecimal() else "0" + token
+    else:
+        value = roman_to_int(g["en_num"])
+        if value is None:
+            return None
+        token = str(value)
+    # "Section 1" is a statute section inside a chapter, or a contract's top-level
+    # number; clauses.py decides by whether a chapter is open.
+    return Label("division", division, value, token, None, **common)
 
 
 def _with_alt(label: Label, style: str, value: int, token: str) -> Label:

@@ -6,10 +6,11 @@ scale words, structure words and the ones that head a numbered division, the wor
 make a number a reference, sentence ends, the script it is told by, ...) and acts on what
 the record says; a stage that reads every language (the clause parser, the numbers
 module, the language stage's script tables) joins what `known()` languages hold.
-`stages/lang/zh.py` holds Chinese, `en.py` English, `ja.py` Japanese (which borrows
-Chinese until it has its own), `ko.py` Korean. Adding a language is adding its module
+`stages/lang/zh.py` holds Chinese (in both scripts), `en.py` English, `ja.py` Japanese
+(which borrows Chinese where it has nothing of its own), `ko.py` Korean, `de.py` German,
+`fr.py` French, `es.py` Spanish, `it.py` Italian. Adding a language is adding its module
 here with a `LANGUAGE = Language(...)` in it: `get` and `known` find it by its file name.
-A code without a module (de, fr, ...) gets `default(code)`: word tokens, English topic
+A code without a module (pt, nl, ...) gets `default(code)`: word tokens, English topic
 patterns, no numerals besides digits; text whose language is unknown (None) gets
 `UNDETERMINED`, which cuts Han text with jieba as the languages written in Han do.
 """
@@ -63,6 +64,25 @@ class Language:
     # clause parser reads them; each one of `structure_words`, which says the division.
     # Not those that only cite one inside a sentence (第二款, 第三项).
     heading_units: tuple[str, ...] = ()
+    # Languages written with spaces print the word before its number (`Artikel 5`, `Art. 5`,
+    # `CHAPITRE III`): each such word (matched case-insensitively) -> the division it heads
+    # (book, part, title, chapter, section, article). Some print a word after its number
+    # (`1. Kapitel:`, `2. Abschnitt:`): those are also in `number_first_words`.
+    division_words: Mapping[str, str] = field(default_factory=dict, hash=False)
+    number_first_words: tuple[str, ...] = ()
+    # Words that head an attachment after the text (`Annex 1`, `Anhang 2`, `EXHIBIT A`).
+    attachment_words: tuple[str, ...] = ()
+    # Numbers a division label spells out besides `number_words` (`Article premier`, `1er`).
+    label_numbers: Mapping[str, int] = field(default_factory=dict, hash=False)
+    # How an amendment inserts a number after an existing one without renumbering the law:
+    # a mark between the base and the inserted number (之 in 第十七条之一, の in 第百五条の二の二)
+    # or a Latin adverb after it (`5bis`, `3ter`). The inserted label follows its base.
+    insertion_marks: str = ""
+    insertion_words: tuple[str, ...] = ()
+    # Characters this language writes for another's in the same words (Traditional 條 for
+    # 条, 節 for 节): the clause parser reads a label through them, so one table of
+    # heading units serves both.
+    variants: Mapping[str, str] = field(default_factory=dict, hash=False)
     # Sentence-ending marks, the closing quotes and brackets that stay with them, and
     # abbreviations whose dot ends no sentence.
     sentence_ends: str = ""
@@ -79,11 +99,20 @@ class Language:
     borrows: str | None = None
 
     def __post_init__(self):
-        for name in ("number_words", "ordinal_words", "month_names", "scale_words", "structure_words"):
+        for name in (
+            "number_words", "ordinal_words", "month_names", "scale_words", "structure_words", "division_words",
+            "label_numbers", "variants",
+        ):  # fmt: skip
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         unknown = [w for w in self.heading_units if w not in self.structure_words]
         if unknown:
             raise ValueError(f"{self.code}: heading units {unknown} are not among its structure words")
+        unknown = [w for w in self.number_first_words if w not in self.division_words]
+        if unknown:
+            raise ValueError(f"{self.code}: number-first words {unknown} are not among its division words")
+        bad = [k for k, v in self.variants.items() if len(k) != 1 or len(v) != 1]
+        if bad:
+            raise ValueError(f"{self.code}: variants {bad} are not one character for one character")
 
 
 UNDETERMINED = Language(code="und", name="undetermined", word_segmentation="jieba-for-han")

@@ -1,5 +1,5 @@
 """English: word tokens, number words, months, scale words, how English cites divisions,
-the words that make a number a reference.
+the words that head them and attachments, the words that make a number a reference.
 
 English is also the language every other one is translated into and the one the
 alignment stage compares against (`stages.translate.TARGET`).
@@ -12,6 +12,9 @@ _CARDINALS = (
     "seventeen eighteen nineteen twenty"
 ).split()
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+# The Latin adverbs that number an insertion after its base (`5bis`, `3ter`): Swiss, French,
+# Italian and Spanish laws, and their English translations, write them.
+LATIN_INSERTIONS = ("bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "novies", "decies")
 _MONTHS = "january february march april may june july august september october november december".split()
 # Words that make a following number a reference, not a label ("see Section 3.01"): the
 # clause parser reads no misplaced label after them.
@@ -40,6 +43,14 @@ LANGUAGE = Language(
         "book": "Book", "part": "Part", "chapter": "Chapter", "section": "Section", "article": "Article",
         "paragraph": "paragraph", "item": "item", "schedule": "Schedule", "annex": "Annex", "exhibit": "Exhibit",
     },  # fmt: skip
+    # `Article 5`, `ARTICLE V`, `ARTICLE FIVE` (a number word), `Art. 44a`, `Chapter 2`, `Title II`.
+    division_words={
+        "book": "book", "part": "part", "title": "title", "chapter": "chapter", "section": "section",
+        "article": "article", "art.": "article",
+    },  # fmt: skip
+    attachment_words=("exhibit", "schedule", "annex", "appendix", "attachment"),
+    # Inserted numbers of a law translated from one of the Latin tradition (`5bis`, `3ter`).
+    insertion_words=LATIN_INSERTIONS,
     sentence_ends=".!?",
     sentence_closers="\"'”’)]",
     abbreviations=frozenset(

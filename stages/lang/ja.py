@@ -1,7 +1,9 @@
-"""Japanese: for now it borrows Chinese knowledge, as lexnorm has always treated it.
+"""Japanese: it borrows Chinese knowledge where it has nothing of its own.
 
 Han numerals and scale words, counters, structure words, sentence ends and the Chinese
-topic patterns are Chinese's (Japanese statutes write 第十三条 and 三十日 alike). Text with
+topic patterns are Chinese's (Japanese statutes write 第十三条 and 三十日 alike; 第二節 and
+附則 are the Traditional variants Chinese knows). Its own: the mark of an inserted number,
+の (第百五条の二の二 is inserted after 第百五条の二, 第三章の二 after 第三章). Text with
 Han characters is cut by jieba, kana-only text into word tokens; there is no dictionary
 gloss (CC-CEDICT is a Chinese dictionary). Japanese patterns of its own go here.
 """
@@ -11,5 +13,5 @@ from stages.lang import borrowing, zh
 # Its own script: text with kana is Japanese (Han text without kana stays Chinese's).
 LANGUAGE = borrowing(
     zh.LANGUAGE, "ja", "Japanese", word_segmentation="jieba-for-han", dictionary_gloss=False, script="kana",
-    script_default=True,
+    script_default=True, insertion_marks="の",
 )  # fmt: skip

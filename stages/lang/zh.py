@@ -1,9 +1,14 @@
-"""Chinese: jieba segmentation, Han numerals, 万/亿 scales, 第…条 structure words.
+"""Chinese: jieba segmentation, Han numerals, 万/亿 scales, 第…条 structure words, in
+Simplified and Traditional characters.
 
 What the stages know of Chinese text. The clause parser reads its labels (第十三条) with
 these numeral characters and heading units, so a numeral the parser reads as a label is
-one the numbers module reads in running text. This module imports no stage: the parser
-and the numbers module import it.
+one the numbers module reads in running text. Traditional text (Taiwan, Hong Kong) writes
+the same structure words in other characters (第一條, 第二節, 附則): they are `variants` of
+the Simplified ones, so one table of heading units reads both. An article inserted by an
+amendment is numbered after its base with 之 (第十七条之一, 第 三 章之一); Taiwanese law
+also prints it with a hyphen (第 1-1 條), which the parser reads with digits. This module
+imports no stage: the parser and the numbers module import it.
 """
 
 from stages.lang import Language
@@ -28,6 +33,8 @@ LANGUAGE = Language(
     },  # fmt: skip
     # 第三编 .. 第十三条 head divisions; 款, 项 and 目 only cite one inside an article.
     heading_units=("编", "分编", "章", "节", "条"),
+    insertion_marks="之",
+    variants={"條": "条", "節": "节", "編": "编", "項": "项", "則": "则", "錄": "录"},
     # Half-width ! ? ; end a sentence in Chinese text too (mixed-width input).
     sentence_ends="。！？；!?;",
     sentence_closers="”’」』）)】",

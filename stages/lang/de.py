@@ -1,0 +1,22 @@
+"""German: the words of a German or Swiss statute's structure.
+
+Articles are `Artikel 5` or `Art. 5` (Swiss law, with insertions `Art. 44a` and paragraphs
+`5bis`); chapters and sections print their number first (`1. Kapitel:`, `2. Abschnitt:`) or
+after the word (`KAPITEL III`, `Abschnitt 2` in EU acts). Everything else is the default
+(word tokens, English topic patterns, digits only).
+"""
+
+from stages.lang import Language
+from stages.lang.en import LATIN_INSERTIONS
+
+LANGUAGE = Language(
+    code="de",
+    name="German",
+    division_words={
+        "buch": "book", "teil": "part", "titel": "title", "kapitel": "chapter", "abschnitt": "section",
+        "artikel": "article", "art.": "article",
+    },  # fmt: skip
+    number_first_words=("buch", "teil", "titel", "kapitel", "abschnitt"),
+    attachment_words=("anhang", "anlage"),
+    insertion_words=LATIN_INSERTIONS,
+)

@@ -1,0 +1,20 @@
+"""French: the words of a French, Swiss or EU act's structure (in French).
+
+`Article premier` / `Article 1er` is article 1; `Art. 44a`, `5bis` are insertions. Everything
+else is the default (word tokens, English topic patterns, digits only).
+"""
+
+from stages.lang import Language
+from stages.lang.en import LATIN_INSERTIONS
+
+LANGUAGE = Language(
+    code="fr",
+    name="French",
+    division_words={
+        "livre": "book", "partie": "part", "titre": "title", "chapitre": "chapter", "section": "section",
+        "article": "article", "art.": "article",
+    },  # fmt: skip
+    attachment_words=("annexe", "appendice"),
+    label_numbers={"premier": 1, "première": 1, "1er": 1, "1re": 1},
+    insertion_words=LATIN_INSERTIONS,
+)
