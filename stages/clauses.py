@@ -374,7 +374,7 @@ class _Outline:
         if lab.style == "supplementary":
             wanted = "supp"
         elif division == "exhibit":
-            wanted = f"exh{lab.token}"
+            wanted = lab.token  # its kind and number: exhA, sch2, annex3 (R13)
         else:
             # the token, not the value: an inserted number keeps its insertion (art17-1, art44a: R10)
             wanted = self._scope() + self._under(division, f"{DIVISION_ID_PREFIX[division]}{lab.token}")

@@ -59,7 +59,10 @@ HEADING_UNITS = {w: language.structure_words[w] for language in lang.known() for
 # The words before (or after) a number that head a division (`artikel` -> article), lower case.
 DIVISION_WORDS = {w.lower(): kind for language in lang.known() for w, kind in language.division_words.items()}
 _NUMBER_FIRST_WORDS = {w.lower() for language in lang.known() for w in language.number_first_words}
-_ATTACHMENT_WORDS = {w.lower() for language in lang.known() for w in language.attachment_words}
+# Words that head an attachment -> its kind, the id's prefix (`annex` -> annex, 附表 -> sch).
+_ATTACHMENT_WORDS = {w.lower(): kind for language in lang.known() for w, kind in language.attachment_words.items()}
+_HAN_ATTACHMENTS = [w for w in _ATTACHMENT_WORDS if all(ord(ch) >= 0x2E80 for ch in w)]
+_LATIN_ATTACHMENTS = [w for w in _ATTACHMENT_WORDS if w not in _HAN_ATTACHMENTS]
 # Numbers a division label may spell out (`five`, `premier`), lower case.
 LABEL_NUMBERS = {
     w.lower(): n for language in lang.known() for w, n in {**language.number_words, **language.label_numbers}.items()
@@ -86,6 +89,7 @@ _LABEL_FIRST = frozenset(
     + BULLETS + "－•"
     + "".join(_CIRCLED)
     + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    + "".join(w[0] for w in _HAN_ATTACHMENTS)  # 附件, 別表
 )
 
 
@@ -199,6 +203,17 @@ def _positional(s: str) -> int | None:
 
 
 @lru_cache(maxsize=1024)
+def attachment_id(word: str, ident: str) -> str:
+    """An attachment's id (R13): its kind's prefix and its number as printed, letters in
+    capitals (`EXHIBIT a-1` -> exhA-1, `Schedule 2` -> sch2, 别表 -> sch), an annex's roman
+    number as a number (`ANNEX III` -> annex3: the EU and Swiss way of numbering them)."""
+    kind = _ATTACHMENT_WORDS[word.lower()]
+    ident = ident.upper()
+    if kind == "annex" and (value := roman_to_int(ident)) is not None:
+        ident = str(value)
+    return f"{kind}{ident}"
+
+
 def roman_to_int(s: str) -> int | None:
     try:
         return roman.fromRoman(s.upper())
@@ -285,9 +300,9 @@ _LINE_START = re.compile(
             (?:(?P<en_word>(?i:(?:{_SPELLED})(?:[- ](?:{_SPELLED}))?))(?![\w-])|{_LATIN_NUMBER.format("en")})
             (?P<en_tail>[.:])?(?=[ \t]|$|[-—–])
       | (?P<nf_num>\d{{1,3}})\.[ ]*(?P<nf_word>(?i:{_alternatives(_NUMBER_FIRST_WORDS) or "(?!)"}))(?P<nf_tail>:)?(?=\s|$)
-      | (?P<exh>(?i:{_alternatives(_ATTACHMENT_WORDS)}))[ ]+(?P<exh_id>[A-Z]{{1,2}}|\d{{1,3}}(?:\.\d{{1,3}})*)
+      | (?P<exh>(?i:{_alternatives(_LATIN_ATTACHMENTS)}))[ ]+(?P<exh_id>(?:[IVXLC]{{1,6}}|[A-Z]{{1,2}})(?:-\d{{1,2}})?|\d{{1,3}}(?:\.\d{{1,3}})*)
             (?P<exh_tail>[.:])?(?=[ \t]|$|[-—–])
-      | (?P<cn_exh>附件|附录)[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?[ ]*$
+      | (?P<cn_exh>{_alternatives(_HAN_ATTACHMENTS)})[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?[ ]*$
       | (?P<sec_word>(?i:section|§)[ ]*)(?P<sec_path>\d+(?:\.\d+)+)(?P<sec_tail>[.:]?)(?![\d%])
       | (?P<dec>\d+(?:\.\d+)+)(?P<dec_tail>[.,:、]?)(?![\d%A-Za-z.])
       | (?P<num>\d+)(?P<num_tail>[.、)])(?![\d%])
@@ -449,10 +464,11 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         ident = g["exh_id"]
         if not is_heading_like(rest) and rest.strip():
             return None
-        return Label("division", "exhibit", None, ident.upper(), None, **common)
+        return Label("division", "exhibit", None, attachment_id(g["exh"], ident), None, **common)
     if g["cn_exh"]:
-        ident = g["cn_exh_id"] or "1"
-        return Label("division", "exhibit", han_to_int(ident), str(han_to_int(ident)), None, **common)
+        ident = g["cn_exh_id"]
+        value = han_to_int(ident) if ident else None
+        return Label("division", "exhibit", value, attachment_id(g["cn_exh"], str(value or "")), None, **common)
     if g["sec_path"]:
         path = tuple(int(c) for c in g["sec_path"].split("."))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, **common)

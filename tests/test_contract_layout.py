@@ -148,11 +148,14 @@ def test_contract_with_contents_and_running_headers(name):
 def test_contract_top_level_and_exhibits(name):
     clauses, expected = _dev(name)
     top = [c.clause_id for c in clauses if c.parent_id is None and c.clause_id != "preamble"]
-    exhibits = [i for i in top if i.startswith("exh")]
+    exhibits = [i for i in top if i.startswith(ATTACHMENTS)]
     assert len(exhibits) == len(expected["schedules"])
     if not expected.get("article_ids"):
-        assert [i for i in top if not i.startswith("exh")] == expected["top_level"]
+        assert [i for i in top if not i.startswith(ATTACHMENTS)] == expected["top_level"]
     assert all(not c.text.strip().startswith("Source:") for c in clauses)
+
+
+ATTACHMENTS = ("exh", "sch", "annex", "app")  # R13: the kinds of attachment, as id prefixes
 
 
 @pytest.mark.parametrize("name", ["zh_contract_samr_data_provision_gf2025_2615", "zh_contract_samr_data_fusion_gf2025_2617"])
@@ -160,5 +163,5 @@ def test_samr_contracts_articles_and_attachments(name):
     clauses, expected = _dev(name)
     got = [c.clause_id for c in clauses]
     assert [i for i in got if i.startswith("art") and i[3:].isdigit()] == [f"art{a}" for a in expected["article_ids"]]
-    assert len([i for i in got if i.startswith("exh") and "." not in i]) == len(expected["schedules"])
+    assert len([i for i in got if i.startswith(ATTACHMENTS) and "." not in i]) == len(expected["schedules"])
     assert not [i for i in got if "#" in i]

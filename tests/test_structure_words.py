@@ -96,9 +96,16 @@ def test_citations_are_no_divisions(line):
 
 
 def test_attachments_in_every_language():
-    for word in ("Annex", "Anhang", "Annexe", "Anexo", "Allegato"):
+    """R13: the attachment word says the kind, which is the id's prefix."""
+    for word in ("Annex", "Anhang", "Annexe", "Anexo", "Allegato", "ANNEX"):
         (label,) = scan_line(f"{word} 2", 0)
-        assert (label.kind, label.style, label.token) == ("division", "exhibit", "2")
+        assert (label.kind, label.style, label.token) == ("division", "exhibit", "annex2")
+    shapes = {
+        "EXHIBIT A": "exhA", "Exhibit A-1": "exhA-1", "Schedule 2": "sch2", "SCHEDULE B": "schB",
+        "ANNEX III": "annex3", "Annex XIII": "annex13", "Appendix B": "appB", "附件一": "annex1", "附件2": "annex2",
+        "附表": "sch", "別表": "sch",
+    }  # fmt: skip
+    assert {text: scan_line(text, 0)[0].token for text in shapes} == shapes
 
 
 # ----------------------------------------------------------------- R10: inserted numbers

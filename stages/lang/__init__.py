@@ -70,8 +70,11 @@ class Language:
     # (`1. Kapitel:`, `2. Abschnitt:`): those are also in `number_first_words`.
     division_words: Mapping[str, str] = field(default_factory=dict, hash=False)
     number_first_words: tuple[str, ...] = ()
-    # Words that head an attachment after the text (`Annex 1`, `Anhang 2`, `EXHIBIT A`).
-    attachment_words: tuple[str, ...] = ()
+    # Words that head an attachment after the text (`Annex 1`, `Anhang 2`, `EXHIBIT A`, 附件一),
+    # each -> the kind of attachment, which is its id's prefix: `exh` (exhibit), `sch`
+    # (schedule), `annex`, `app` (appendix), `att` (attachment). Annexes are numbered
+    # (`Annex III` -> annex3); exhibits and schedules keep their letters (`exhA`).
+    attachment_words: Mapping[str, str] = field(default_factory=dict, hash=False)
     # Numbers a division label spells out besides `number_words` (`Article premier`, `1er`).
     label_numbers: Mapping[str, int] = field(default_factory=dict, hash=False)
     # How an amendment inserts a number after an existing one without renumbering the law:
@@ -101,7 +104,7 @@ class Language:
     def __post_init__(self):
         for name in (
             "number_words", "ordinal_words", "month_names", "scale_words", "structure_words", "division_words",
-            "label_numbers", "variants",
+            "label_numbers", "variants", "attachment_words",
         ):  # fmt: skip
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         unknown = [w for w in self.heading_units if w not in self.structure_words]

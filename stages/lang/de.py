@@ -17,6 +17,6 @@ LANGUAGE = Language(
         "artikel": "article", "art.": "article",
     },  # fmt: skip
     number_first_words=("buch", "teil", "titel", "kapitel", "abschnitt"),
-    attachment_words=("anhang", "anlage"),
+    attachment_words={"anhang": "annex", "anlage": "annex"},
     insertion_words=LATIN_INSERTIONS,
 )

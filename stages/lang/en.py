@@ -48,7 +48,7 @@ LANGUAGE = Language(
         "book": "book", "part": "part", "title": "title", "chapter": "chapter", "section": "section",
         "article": "article", "art.": "article",
     },  # fmt: skip
-    attachment_words=("exhibit", "schedule", "annex", "appendix", "attachment"),
+    attachment_words={"exhibit": "exh", "schedule": "sch", "annex": "annex", "appendix": "app", "attachment": "att"},
     # Inserted numbers of a law translated from one of the Latin tradition (`5bis`, `3ter`).
     insertion_words=LATIN_INSERTIONS,
     sentence_ends=".!?",

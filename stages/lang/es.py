@@ -11,7 +11,7 @@ LANGUAGE = Language(
         "libro": "book", "parte": "part", "título": "title", "capítulo": "chapter", "sección": "section",
         "artículo": "article", "art.": "article",
     },  # fmt: skip
-    attachment_words=("anexo", "apéndice"),
+    attachment_words={"anexo": "annex", "apéndice": "app"},
     label_numbers={"primero": 1, "único": 1},
     insertion_words=LATIN_INSERTIONS,
 )

@@ -14,7 +14,7 @@ LANGUAGE = Language(
         "livre": "book", "partie": "part", "titre": "title", "chapitre": "chapter", "section": "section",
         "article": "article", "art.": "article",
     },  # fmt: skip
-    attachment_words=("annexe", "appendice"),
+    attachment_words={"annexe": "annex", "appendice": "app"},
     label_numbers={"premier": 1, "première": 1, "1er": 1, "1re": 1},
     insertion_words=LATIN_INSERTIONS,
 )

@@ -11,6 +11,6 @@ LANGUAGE = Language(
         "libro": "book", "parte": "part", "titolo": "title", "capo": "chapter", "capitolo": "chapter",
         "sezione": "section", "articolo": "article", "art.": "article",
     },  # fmt: skip
-    attachment_words=("allegato",),
+    attachment_words={"allegato": "annex"},
     insertion_words=LATIN_INSERTIONS,
 )
