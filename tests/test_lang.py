@@ -95,6 +95,9 @@ def test_value_of_one_written_number(written, value):
         ("三十日内", {30: 1}), ("二〇二五年七月一日起施行", {2025: 1, 7: 1, 1: 1}), ("第十十条", {}),
         ("第一百二十三条", {123: 1}), ("处五千万元以下罚款", {50_000_000: 1}), ("within thirty (30) days", {30: 2}),
         ("the third paragraph", {3: 1}), ("on July 1, 2025", {7: 1, 1: 1, 2025: 1}), ("1,200万元", {12_000_000: 1}),
+        # words with a numeral that are no quantity: third party, third person, two or more
+        ("不得向第三方披露", {}), ("第三人", {}), ("两个以上", {}), ("三个月内", {3: 1}), ("第一分编", {1: 1}),
+        ("第一條", {1: 1}),
     ],
 )  # fmt: skip
 def test_mentions_in_running_text(text, found):

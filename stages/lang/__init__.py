@@ -45,8 +45,11 @@ class Language:
     # and the word before an ordinal (第十三条).
     numeral_chars: str = ""
     ordinal_prefix: str = ""
-    # Counters and measure words after which a native numeral is a count or a date (三十日, 五千万元).
+    # Counters and measure words after which a native numeral is a count or a date (三十日, 五千万元),
+    # and general measure words that count only before one of those (三个月 is three months;
+    # 两个以上 "two or more" counts nothing, as "two or more" does not in English).
     counters: str = ""
+    general_measures: str = ""
     # Words for numbers (English "thirty"), ordinals ("third"), months ("July"), and the
     # nouns after which a number word counts something ("days", "copies") or an ordinal
     # names a division ("paragraph"); regex alternatives, matched case-insensitively.

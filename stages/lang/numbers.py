@@ -75,7 +75,7 @@ def numeral_chars() -> str:
 def _framing() -> str:
     """What may stand around a number that is written out: ordinal prefixes, counters,
     division words, scale words, a percent sign (第12条, 30日, 30%, 1200000元)."""
-    framing = _chars("ordinal_prefix") + _chars("counters") + han_scales() + "%" + " "
+    framing = _chars("ordinal_prefix") + _chars("counters") + _chars("general_measures") + han_scales() + "%" + " "
     return framing + "".join(w for language in lang.known() for w in language.structure_words if len(w) == 1)
 
 
@@ -94,13 +94,32 @@ def scaled(text: str) -> Iterator[tuple[int | float, float]]:
 
 
 @cache
+def _division_chars() -> str:
+    """The first characters of every language's structure words and of their variants
+    (条, 章, 分 of 分编, 條): what may follow an ordinal that names a division."""
+    firsts = []
+    for language in lang.known():
+        firsts += [w[0] for w in language.structure_words]
+        firsts += [k for k, v in language.variants.items() if v in language.structure_words]
+    return "".join(dict.fromkeys(firsts))
+
+
+@cache
 def _native() -> re.Pattern:
     numeral = f"[{re.escape(numeral_chars())}]+"
     prefixes = _alternatives(language.ordinal_prefix for language in lang.known() if language.ordinal_prefix)
     chars = re.escape(numeral_chars())
-    # A bare numeral is tried only where its run begins: counters are no numeral characters,
-    # so only the run's end can be followed by one, and a long run is read once, not once per character.
-    return re.compile(rf"(?:{prefixes})({numeral})|(?<![{chars}])({numeral})(?=[{re.escape(_chars('counters'))}])")
+    counters, general = re.escape(_chars("counters")), re.escape(_chars("general_measures"))
+    counted = f"[{counters}]" + (f"|[{general}](?=[{counters}])" if general else "")
+    # An ordinal counts only where it names a division (第十三条), as an English ordinal does
+    # ("third paragraph"): 第三方, 第三人 ("third party") are no numbers. A bare numeral is
+    # tried only where its run begins: counters are no numeral characters, so only the run's
+    # end can be followed by one, and a long run is read once, not once per character.
+    after_prefix = "".join(f"(?<!{re.escape(p)})" for language in lang.known() if (p := language.ordinal_prefix))
+    return re.compile(
+        rf"(?:{prefixes})({numeral})(?=[{re.escape(_division_chars())}])"
+        rf"|(?<![{chars}]){after_prefix}({numeral})(?={counted})"
+    )
 
 
 @cache
