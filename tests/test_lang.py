@@ -66,7 +66,7 @@ def test_japanese_borrows_chinese_explicitly():
     for field in ("numeral_chars", "scale_words", "structure_words", "counters", "sentence_ends", "topic_patterns"):
         assert getattr(ja, field) == getattr(zh, field), field
     assert ja.word_segmentation == "jieba-for-han" and not ja.dictionary_gloss
-    assert _script("ja") == "zh"
+    assert _script("ja") == "ja"  # the taxonomy has Japanese patterns of its own
     assert tokens_for("第十二条の規定", "ja") == segment_chinese("第十二条の規定")
     assert tokens_for("これは テスト", "ja") == word_tokens("これは テスト")
 

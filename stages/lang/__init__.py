@@ -10,8 +10,8 @@ module, the language stage's script tables) joins what `known()` languages hold.
 (which borrows Chinese where it has nothing of its own), `ko.py` Korean, `de.py` German,
 `fr.py` French, `es.py` Spanish, `it.py` Italian. Adding a language is adding its module
 here with a `LANGUAGE = Language(...)` in it: `get` and `known` find it by its file name.
-A code without a module (pt, nl, ...) gets `default(code)`: word tokens, English topic
-patterns, no numerals besides digits; text whose language is unknown (None) gets
+A code without a module (pt, nl, ...) gets `default(code)`: word tokens, its own topic
+patterns if the taxonomy has them (else English ones), no numerals besides digits; text whose language is unknown (None) gets
 `UNDETERMINED`, which cuts Han text with jieba as the languages written in Han do.
 """
 
@@ -37,7 +37,8 @@ class Language:
     # legal dictionary and protected spans), "jieba-for-han" (jieba when the text has Han
     # characters, word tokens otherwise) or "words" (letters-and-digits words).
     word_segmentation: str = "words"
-    # Which pattern set of the topic taxonomy (`patterns_<x>` in stages/data/topics.json) reads it.
+    # Which pattern set of the topic taxonomy (`patterns_<x>` in stages/data/topics.json) reads
+    # it when the taxonomy has none of its own (a language with `patterns_<code>` is read by those).
     topic_patterns: str = "en"
     # A CC-CEDICT dictionary gloss stands in when no model translates it.
     dictionary_gloss: bool = False
