@@ -57,6 +57,8 @@ _HELD_BY = {
 # How far a section number may jump ahead of the last one (repealed sections leave gaps; a
 # larger jump is a number in the text, or a quoted amendment's section: R11).
 _PROVISION_GAP_MAX = 20
+# How many later lines with the same label a contents entry is compared with (R0).
+_TOC_LOOKAHEAD = 64
 _JOIN_DECIMAL_STYLES = ("1、", "一、")  # R2: a restarted N、 list gives 5.1, not 5(1)
 _INLINE_HEADING = re.compile(r"^((?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)(?:[ ]+(?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)){0,7})\.[ ]+\S")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -187,13 +189,43 @@ def _rest_of_line(text: str, lab: Label) -> str:
 
 def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
     """Remove a table of contents: a run of heading-only label lines, before the body text,
-    whose labels all come again later (PIPL's English "Contents" block)."""
+    whose labels all come again later (PIPL's English "Contents" block). An entry that
+    repeats a later heading word for word is an entry whatever its words (`6F State
+    instrumentalities etc. treated as organisations`, where `etc. ` reads like a sentence end)."""
     heads = [
         i for i, lab in enumerate(labels) if not lab.mid_line and not lab.long and lab.kind in ("division", "decimal", "number")
     ]
-    body_at = next(
-        (i for i in heads if (rest := _rest_of_line(text, labels[i]).strip()) and not _toc_entry_text(rest)), len(labels)
-    )
+    def words(lab: Label) -> str:
+        return " ".join(_without_page_number(_rest_of_line(text, lab)).split()).casefold()
+
+    printed = Counter((_key(labels[i]), words(labels[i])) for i in heads)
+    next_same: dict[int, int] = {}  # head index -> the next head with the same label
+    last_of: dict[tuple, int] = {}
+    for i in reversed(heads):
+        if _key(labels[i]) in last_of:
+            next_same[i] = last_of[_key(labels[i])]
+        last_of[_key(labels[i])] = i
+
+    def entry_text(lab: Label) -> bool:
+        rest = _rest_of_line(text, lab).strip()
+        return _toc_entry_text(rest) or printed[(_key(lab), words(lab))] > 1
+
+    def comes_again(i: int) -> bool:
+        """The next line with the same label repeats this one's words, or begins them (a
+        contents entry may add its page or article range: `総則（第一条―第二十八条）`);
+        `Part II` in a later table of amendments repeats no heading."""
+        mine = words(labels[i])
+        j = next_same.get(i)
+        for _ in range(_TOC_LOOKAHEAD):  # a bounded walk: `Division 1` heads a division in every Part
+            if j is None:
+                return False
+            theirs = words(labels[j])
+            if mine == theirs or (mine and theirs and (mine.startswith(theirs) or theirs.startswith(mine))):
+                return True
+            j = next_same.get(j)
+        return False
+
+    body_at = next((i for i in heads if _rest_of_line(text, labels[i]).strip() and not entry_text(labels[i])), len(labels))
     later = Counter(_key(labels[i]) for i in heads)
     toc: list[int] = []
     run: list[int] = []
@@ -203,7 +235,7 @@ def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
             break
         lab = labels[i]
         seen[_key(lab)] += 1
-        is_entry = later[_key(lab)] > seen[_key(lab)] and _toc_entry_text(_rest_of_line(text, lab))
+        is_entry = later[_key(lab)] > seen[_key(lab)] and comes_again(i) and entry_text(lab)
         contiguous = bool(run) and not text[labels[run[-1]].line_end : lab.line_start].strip()
         if is_entry and (not run or contiguous):
             run.append(i)

@@ -318,7 +318,7 @@ _LINE_START = re.compile(
       | (?P<dec>\d+(?:\.\d+)+)(?P<dec_tail>[.,:、]?)(?![\d%A-Za-z.])
       | (?P<num>\d+)(?P<num_tail>[.、)])(?![\d%])
       | (?P<han>[一二三四五六七八九十]{{1,3}})、
-      | \((?P<pnum>\d+)\)
+      | \((?P<pnum>\d+)(?P<pnum_ins>[A-Z]{{1,2}})?\)
       | \((?P<phan>[一二三四五六七八九十]{{1,3}})\)
       | \((?P<plow>[a-z]{{1,5}})\)
       | \((?P<pup>[A-Z]{{1,5}})\)
@@ -497,7 +497,8 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         return Label("number", "一、", value, str(value), None, **common)
     if g["pnum"]:
         value = int(g["pnum"])
-        return Label("item", _item_style(bullet, "(1)"), value, str(value), None, **common)
+        # `(2A)`: a subsection inserted after (2) keeps its letter and follows its base (R10)
+        return Label("item", _item_style(bullet, "(1)"), value, f"{value}{g['pnum_ins'] or ''}", None, **common)
     if g["phan"]:
         value = han_to_int(g["phan"])
         return Label("item", _item_style(bullet, "(一)"), value, str(value), None, **common)
