@@ -37,6 +37,8 @@ from stages.numbering import (
     indent_width,
     is_heading_like,
     is_heading_like_at,
+    drop_printed_zeros,
+    provision_label,
     scan_line,
     words_end,
 )
@@ -48,7 +50,15 @@ _DYNAMIC_RANK = 100  # numbers, items and bullets nest freely below divisions
 _SAME_STYLE_DEPTH = 3  # lists of one style nest at most this deep (a restart beyond it is a sibling list)
 _CONTENTS_TITLE = re.compile(r"^\s*(?:table\s+of\s+contents|contents|目\s*录)\s*$", re.IGNORECASE)
 # The divisions whose numbers restart inside another, the nearest open one of those (R6, R9).
-_HELD_BY = {"chapter": ("title", "book"), "title": ("part", "book"), "part": ("book",), "section": ("chapter",)}
+_HELD_BY = {
+    "chapter": ("title", "book"), "title": ("part", "book"), "part": ("book",), "section": ("chapter",),
+    "division": ("part",), "subdivision": ("division",),
+}  # fmt: skip
+# How far a section number may jump ahead of the last one (repealed sections leave gaps; a
+# larger jump is a number in the text, or a quoted amendment's section: R11).
+_PROVISION_GAP_MAX = 20
+# How many later lines with the same label a contents entry is compared with (R0).
+_TOC_LOOKAHEAD = 64
 _JOIN_DECIMAL_STYLES = ("1、", "一、")  # R2: a restarted N、 list gives 5.1, not 5(1)
 _INLINE_HEADING = re.compile(r"^((?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)(?:[ ]+(?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)){0,7})\.[ ]+\S")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -101,6 +111,74 @@ def _resolve_sections(labels: list[Label]) -> list[Label]:
     ]
 
 
+def through_sections(text: str, labels: list[Label]) -> tuple[list[Label], dict[int, list[Label]]]:
+    """R11: in a statute grouped in Parts whose provisions are not articles (the common-law
+    tradition: Hong Kong, Australia, Canada, the UK), a number at a line start is a section
+    (`1 Short title`, `35A.`, `4.01`, `52 to 57`), whatever follows it. The section label
+    replaces the line's other line-start labels, which are returned by the section's start
+    so that `sections_in_order` can give them back where the number is no section.
+
+    Printed zeros (R10): `2.03` is section `2.3` unless the document also prints `2.3`,
+    where both keep their printed form (`4.01` beside `4.1`)."""
+    divisions = {lab.style for lab in labels if lab.kind == "division"}
+    if "part" not in divisions or "article" in divisions:
+        return labels, {}
+    provisions: list[Label] = []
+    pos = 0
+    for line in text.split("\n"):
+        lab = provision_label(line, pos)
+        if lab is not None:
+            provisions.append(lab)
+        pos += len(line) + 1
+    if not provisions:
+        return labels, {}
+    printed: dict[str, set[str]] = {}
+    for lab in provisions:
+        printed.setdefault(drop_printed_zeros(lab.token), set()).add(lab.token)
+    provisions = [
+        lab if len(printed[drop_printed_zeros(lab.token)]) > 1 else replace(lab, token=drop_printed_zeros(lab.token))
+        for lab in provisions
+    ]
+    lines = {lab.line_start: lab for lab in provisions}
+    originals: dict[int, list[Label]] = {}
+    kept = []
+    for lab in labels:
+        section = lines.get(lab.line_start) if not lab.mid_line else None
+        if section is not None:
+            originals.setdefault(section.start, []).append(lab)
+        else:
+            kept.append(lab)
+    return sorted(kept + provisions, key=lambda lab: lab.start), originals
+
+
+def sections_in_order(text: str, labels: list[Label], originals: dict[int, list[Label]]) -> list[Label]:
+    """Keep the sections proposed by `through_sections` that run in order: each at or after
+    the last one (`6`, `6AA`, `6A`: an insertion shares its base) and at most
+    `_PROVISION_GAP_MAX` past it, never one already made. Numbering starts over in each
+    attachment, whose decimals are R1 paths (`1.1` under clause `1`), not inserted sections.
+    A number that is no section gets its line's other labels back. A section's first
+    subsection may share its line (`2 (1) The definitions ...`): it becomes a label too."""
+    out: list[Label] = []
+    last, used, attachment = 0, set(), False
+    for lab in labels:
+        if lab.kind == "division" and lab.style == "exhibit":
+            last, used, attachment = 0, set(), True
+        if not (lab.kind == "division" and lab.style == "provision"):
+            out.append(lab)
+            continue
+        if lab.token in used or not last <= lab.value <= last + _PROVISION_GAP_MAX or (attachment and "." in lab.token):
+            out.extend(originals.get(lab.start, ()))
+            continue
+        used.add(lab.token)
+        last = int(re.match(r"\d+", lab.token.rpartition("-")[2]).group())
+        out.append(lab)
+        rest = text[lab.body_start : lab.line_end]
+        item = next(iter(scan_line(rest, lab.body_start)), None) if rest[:1] == "(" else None
+        if item is not None and item.kind == "item":
+            out.append(replace(item, indent=lab.indent))
+    return out
+
+
 def _key(lab: Label) -> tuple:
     return (lab.kind, lab.style, lab.value, lab.path, lab.token)
 
@@ -111,13 +189,43 @@ def _rest_of_line(text: str, lab: Label) -> str:
 
 def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
     """Remove a table of contents: a run of heading-only label lines, before the body text,
-    whose labels all come again later (PIPL's English "Contents" block)."""
+    whose labels all come again later (PIPL's English "Contents" block). An entry that
+    repeats a later heading word for word is an entry whatever its words (`6F State
+    instrumentalities etc. treated as organisations`, where `etc. ` reads like a sentence end)."""
     heads = [
         i for i, lab in enumerate(labels) if not lab.mid_line and not lab.long and lab.kind in ("division", "decimal", "number")
     ]
-    body_at = next(
-        (i for i in heads if (rest := _rest_of_line(text, labels[i]).strip()) and not _toc_entry_text(rest)), len(labels)
-    )
+    def words(lab: Label) -> str:
+        return " ".join(_without_page_number(_rest_of_line(text, lab)).split()).casefold()
+
+    printed = Counter((_key(labels[i]), words(labels[i])) for i in heads)
+    next_same: dict[int, int] = {}  # head index -> the next head with the same label
+    last_of: dict[tuple, int] = {}
+    for i in reversed(heads):
+        if _key(labels[i]) in last_of:
+            next_same[i] = last_of[_key(labels[i])]
+        last_of[_key(labels[i])] = i
+
+    def entry_text(lab: Label) -> bool:
+        rest = _rest_of_line(text, lab).strip()
+        return _toc_entry_text(rest) or printed[(_key(lab), words(lab))] > 1
+
+    def comes_again(i: int) -> bool:
+        """The next line with the same label repeats this one's words, or begins them (a
+        contents entry may add its page or article range: `総則（第一条―第二十八条）`);
+        `Part II` in a later table of amendments repeats no heading."""
+        mine = words(labels[i])
+        j = next_same.get(i)
+        for _ in range(_TOC_LOOKAHEAD):  # a bounded walk: `Division 1` heads a division in every Part
+            if j is None:
+                return False
+            theirs = words(labels[j])
+            if mine == theirs or (mine and theirs and (mine.startswith(theirs) or theirs.startswith(mine))):
+                return True
+            j = next_same.get(j)
+        return False
+
+    body_at = next((i for i in heads if _rest_of_line(text, labels[i]).strip() and not entry_text(labels[i])), len(labels))
     later = Counter(_key(labels[i]) for i in heads)
     toc: list[int] = []
     run: list[int] = []
@@ -127,7 +235,7 @@ def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
             break
         lab = labels[i]
         seen[_key(lab)] += 1
-        is_entry = later[_key(lab)] > seen[_key(lab)] and _toc_entry_text(_rest_of_line(text, lab))
+        is_entry = later[_key(lab)] > seen[_key(lab)] and comes_again(i) and entry_text(lab)
         contiguous = bool(run) and not text[labels[run[-1]].line_end : lab.line_start].strip()
         if is_entry and (not run or contiguous):
             run.append(i)
@@ -377,20 +485,22 @@ class _Outline:
             wanted = lab.token  # its kind and number: exhA, sch2, annex3 (R13)
         else:
             # the token, not the value: an inserted number keeps its insertion (art17-1, art44a: R10)
-            wanted = self._scope() + self._under(division, f"{DIVISION_ID_PREFIX[division]}{lab.token}")
+            wanted = self._under(division, f"{DIVISION_ID_PREFIX[division]}{lab.token}")
         node = self._node(lab, parent, rank=rank, division=division, style=division)
-        if division == "article":
+        if division == "article" or (division == "provision" and lab.token.isdecimal()):
             node.path = (lab.value,)
-        if division != "exhibit" and lab.style != "supplementary":
+        if division not in ("exhibit", "provision") and lab.style != "supplementary":
             self._check_sequence(parent, node, division, lab.value, str(lab.value))
         self._push(node, wanted)
 
     def _under(self, division: str, wanted: str) -> str:
         """Chapters restart in each book and sections in each chapter, so their ids carry
-        the holder's: `book3.ch2`, `ch2.sec1`, `book3.part1` (articles run through the law)."""
+        the holder's: `book3.ch2`, `ch2.sec1`, `book3.part1`, `part5.div2.subA` (articles and
+        common-law sections run through the law). Inside an attachment the holder's id carries
+        the attachment's; a division without holder gets it here (`sch2.part1`)."""
         holders = _HELD_BY.get(division, ())
         holder = next((n for n in reversed(self.stack) if n.division in holders), None)
-        return f"{holder.clause_id}.{wanted}" if holder else wanted
+        return f"{holder.clause_id}.{wanted}" if holder else self._scope() + wanted
 
     def _last(self, parent: _Node | None) -> dict[str, int]:
         return parent.last_child if parent is not None else self.top_last
@@ -607,8 +717,11 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     text, scanned = _without_furniture(text, scanned)
     invalid = [lab for lab in scanned if lab.kind == "invalid"]
     labels = _resolve_sections([lab for lab in scanned if lab.kind != "invalid"])
+    labels, originals = through_sections(text, labels)
     labels = drop_contents_blocks(text, labels)
     labels = drop_table_of_contents(text, labels)
+    if originals:
+        labels = sections_in_order(text, labels, originals)
     warnings: list[str] = []
     numbered = [lab for lab in labels if lab.kind != "bullet" and not lab.mid_line and not lab.long]
     if not numbered and labels:

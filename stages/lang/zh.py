@@ -30,10 +30,12 @@ LANGUAGE = Language(
     scale_words={"百": 100, "千": 1_000, "万": 10_000, "亿": 100_000_000},
     structure_words={
         "编": "book", "分编": "part", "章": "chapter", "节": "section", "条": "article",
+        # Hong Kong ordinances: 第1部 (Part 1), 第2分部 (Division 2) (R11)
+        "部": "part", "分部": "division",
         "款": "paragraph", "项": "item", "目": "item",
     },  # fmt: skip
     # 第三编 .. 第十三条 head divisions; 款, 项 and 目 only cite one inside an article.
-    heading_units=("编", "分编", "章", "节", "条"),
+    heading_units=("编", "分编", "部", "分部", "章", "节", "条"),
     insertion_marks="之",
     attachment_words={"附件": "annex", "附录": "app", "附表": "sch"},
     variants={"條": "条", "節": "节", "編": "编", "項": "项", "則": "则", "錄": "录"},
