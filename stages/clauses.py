@@ -388,6 +388,7 @@ class _Outline:
         self.top_last: dict[str, int] = {}  # last value per style at the top level
         self.article_last: int | None = None  # articles are numbered through the whole law
         self.words_until: dict[int, int] = {}  # line end -> where its words end (is_heading_like_at)
+        self.printed_apart = _printed_apart(labels)  # decimals printed both with and without zeros
 
     # -- helpers
     def _ids(self, wanted: str, node: _Node) -> str:
@@ -550,7 +551,8 @@ class _Outline:
                 node.anomalies.append(f"list_start: the numbering under {parent.clause_id if parent else 'the top'} starts at {path[-1]}")
         if lab.mid_line:
             node.anomalies.append(f"mid_line_label: {lab.text.strip()} stands inside a line")
-        self._push(node, self._scope() + ".".join(map(str, path)))
+        shown = _printed(lab) if path in self.printed_apart else ".".join(map(str, path))
+        self._push(node, self._scope() + shown)
 
     def _choose_style(self, lab: Label) -> Label:
         """`(i)` after `(h)` is the letter i; after `(iii)` or at a list start, roman."""
@@ -659,6 +661,26 @@ class _Outline:
         node = self._node(lab, parent, inferred=True)
         node.style, node.value = "bullet", k
         self._push(node, f"{parent.clause_id if parent else ''}[{k}]")
+
+
+_PRINTED_DECIMAL = re.compile(r"\d+(?:\.\d+)+")
+
+
+def _printed(lab: Label) -> str:
+    """A decimal label's number as printed (`Section 1.01.` -> `1.01`)."""
+    m = _PRINTED_DECIMAL.search(lab.text)
+    return m.group() if m else ".".join(map(str, lab.path or ()))
+
+
+def _printed_apart(labels: list[Label]) -> set[tuple[int, ...]]:
+    """The decimal numbers a document prints in two forms (`1.01` and `1.1`): their ids keep
+    the printed form, so that neither is a duplicate of the other (R10). Elsewhere a printed
+    zero is dropped (`2.03` is `2.3`)."""
+    forms: dict[tuple[int, ...], set[str]] = {}
+    for lab in labels:
+        if lab.kind == "decimal" and lab.path is not None:
+            forms.setdefault(lab.path, set()).add(_printed(lab))
+    return {path for path, printed in forms.items() if len(printed) > 1}
 
 
 def _same_label(node: _Node, lab: Label) -> bool:

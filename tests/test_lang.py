@@ -151,7 +151,7 @@ def test_the_parser_reads_its_words_from_the_language_modules():
     from stages.lang import en, zh
 
     chinese = lang.get("zh")
-    units = {"编": "book", "分编": "part", "章": "chapter", "节": "section", "条": "article"}
+    units = {"编": "book", "分编": "part", "部": "part", "分部": "division", "章": "chapter", "节": "section", "条": "article"}
     assert numbering.HEADING_UNITS == units
     assert numbering.HEADING_UNITS == {w: chinese.structure_words[w] for w in chinese.heading_units}
     assert numbering.HAN_DIGITS is zh.HAN_DIGITS is chinese.numeral_chars

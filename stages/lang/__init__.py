@@ -51,6 +51,9 @@ class Language:
     # 两个以上 "two or more" counts nothing, as "two or more" does not in English).
     counters: str = ""
     general_measures: str = ""
+    # Words after an ordinal that make it a role, not a number: 第三方, 第三人, 第三者 are "the
+    # third party", which no translation writes as a number.
+    ordinal_roles: str = ""
     # Words for numbers (English "thirty"), ordinals ("third"), months ("July"), and the
     # nouns after which a number word counts something ("days", "copies") or an ordinal
     # names a division ("paragraph"); regex alternatives, matched case-insensitively.

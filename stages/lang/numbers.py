@@ -94,31 +94,21 @@ def scaled(text: str) -> Iterator[tuple[int | float, float]]:
 
 
 @cache
-def _division_chars() -> str:
-    """The first characters of every language's structure words and of their variants
-    (条, 章, 分 of 分编, 條): what may follow an ordinal that names a division."""
-    firsts = []
-    for language in lang.known():
-        firsts += [w[0] for w in language.structure_words]
-        firsts += [k for k, v in language.variants.items() if v in language.structure_words]
-    return "".join(dict.fromkeys(firsts))
-
-
-@cache
 def _native() -> re.Pattern:
     numeral = f"[{re.escape(numeral_chars())}]+"
     prefixes = _alternatives(language.ordinal_prefix for language in lang.known() if language.ordinal_prefix)
     chars = re.escape(numeral_chars())
     counters, general = re.escape(_chars("counters")), re.escape(_chars("general_measures"))
     counted = f"[{counters}]" + (f"|[{general}](?=[{counters}])" if general else "")
-    # An ordinal counts only where it names a division (第十三条), as an English ordinal does
-    # ("third paragraph"): 第三方, 第三人 ("third party") are no numbers. A bare numeral is
+    roles = _chars("ordinal_roles")
+    # An ordinal is a number (第十三条, 第百二十一号) unless a role follows it: 第三方, 第三人
+    # ("third party") are no numbers, in the text or in its translation. A bare numeral is
     # tried only where its run begins: counters are no numeral characters, so only the run's
     # end can be followed by one, and a long run is read once, not once per character.
     after_prefix = "".join(f"(?<!{re.escape(p)})" for language in lang.known() if (p := language.ordinal_prefix))
     return re.compile(
-        rf"(?:{prefixes})({numeral})(?=[{re.escape(_division_chars())}])"
-        rf"|(?<![{chars}]){after_prefix}({numeral})(?={counted})"
+        rf"(?:{prefixes})({numeral})" + (rf"(?![{numeral_chars()}{re.escape(roles)}])" if roles else "")
+        + rf"|(?<![{chars}]){after_prefix}({numeral})(?={counted})"
     )
 
 

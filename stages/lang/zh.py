@@ -26,6 +26,7 @@ LANGUAGE = Language(
     ordinal_prefix="第",
     counters="条款项章节日月年次倍人周元",
     general_measures="个",
+    ordinal_roles="方人者",
     # 千 and 百 are scale words after digits too (5千元), as 万 and 亿 are (120万, 3亿).
     scale_words={"百": 100, "千": 1_000, "万": 10_000, "亿": 100_000_000},
     structure_words={
