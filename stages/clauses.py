@@ -41,6 +41,7 @@ from stages.numbering import (
     words_end,
 )
 from stages import layout
+from stages.plausibility import plausibility_warnings
 from stages.records import Clause, Document
 
 PREAMBLE_ID = "preamble"
@@ -682,6 +683,7 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
                 anomalies=tuple(node.anomalies),
             )
         )
+    warnings.extend(plausibility_warnings(text, clauses, labels))
     return clauses, warnings
 
 
