@@ -226,6 +226,7 @@ _DIVISION = re.compile(r"(?:^|\.)(book|part|title|ch|sec|div|sub|art)([0-9A-Za-z
 _ATTACHMENT = re.compile(r"^(exh|sch|annex|app)([0-9A-Za-z-]*)$")
 _SUPP = re.compile(r"^supp\d*$")
 _RECITAL = re.compile(r"^rec(?:[0-9A-Za-z]+|\[\d+\])$")
+_RANGE_WORDS = ("から", "及び", "至", " to ", " and ")  # words of a printed range of numbers (R10)
 _BARE_NUMBER = re.compile(r"^\d+[A-Z]*(?:\.\d+)*(?:-\d+[A-Z]*(?:\.\d+)*)?$")  # 35A, 4.01, a range 52-57
 _DECIMAL = re.compile(r"^\d+(?:\.\d+)+$")
 _SECTION_WORD = re.compile(r"^(?:section|§)", re.IGNORECASE)
@@ -373,7 +374,9 @@ def measure_tree(doc) -> dict:
         kind = kinds[cid]
         number = kind[1] + dup if kind else None
         if kind and kind[0] == "art" and "." not in base:
-            measured["article_ids"].append(number)
+            # a range of articles (第五十五条から第六十三条まで, art55-63) is named by its first number
+            ranged = c.label and any(w in c.label for w in _RANGE_WORDS)
+            measured["article_ids"].append(number.split("-")[0] + dup if ranged else number)
         elif kind and kind[0] == "ch":
             measured["chapter_ids"].append(number)
         elif kind and kind[0] == "part":
@@ -410,7 +413,12 @@ def measure_tree(doc) -> dict:
     measured["divisions"] = len(measured["division_ids"])
     measured.update(counts)
     measured["parts"] = len(measured["part_ids"]) or counts["books"]
-    measured["supp"] = counts["supplementary_provisions"] > 0
+    # a chapter headed 附则 / 附則 (第八章 附则) is the supplementary provisions too
+    supp_chapter = any(
+        kinds.get(c.clause_id) and kinds[c.clause_id][0] == "ch" and re.sub(r"\s", "", c.heading or "") in ("附则", "附則")
+        for c in clauses
+    )
+    measured["supp"] = counts["supplementary_provisions"] > 0 or supp_chapter
     measured["toc"] = None
     measured["toc_duplicates"] = list(measured["duplicates"])
     measured["warnings"] = list(doc.warnings)

@@ -43,6 +43,7 @@ from stages.numbering import (
     words_end,
 )
 from stages import layout
+from stages.plausibility import plausibility_warnings
 from stages.records import Clause, Document
 
 PREAMBLE_ID = "preamble"
@@ -83,6 +84,7 @@ class _Node:
     last_child: dict[str, int] = field(default_factory=dict)  # child style -> last value
     has_children: bool = False
     level: int = 0  # stored, not walked up the parents: the depth is the parent's plus one
+    scoped: bool = False  # an article numbered inside its supplementary block (supp2.art1), not the law's
 
     def __post_init__(self) -> None:
         if self.clause_id != PREAMBLE_ID:
@@ -387,6 +389,10 @@ class _Outline:
         self.has_books = any(lab.kind == "division" and lab.style == "book" for lab in labels)
         self.top_last: dict[str, int] = {}  # last value per style at the top level
         self.article_last: int | None = None  # articles are numbered through the whole law
+        # R13: several supplementary blocks (the 附則 of each amending act) are supp1, supp2, ...
+        self.supplementary_blocks = sum(1 for lab in labels if lab.style == "supplementary")
+        self.supplementary_seen = 0
+        self.block_scoped: dict[int, bool] = {}  # id of a supplementary block -> its articles are its own
         self.words_until: dict[int, int] = {}  # line end -> where its words end (is_heading_like_at)
         self.printed_apart = _printed_apart(labels)  # decimals printed both with and without zeros
 
@@ -414,7 +420,7 @@ class _Outline:
         node.clause_id = self._ids(wanted_id, node)
         if node.style is not None and node.value is not None:
             self._last(node.parent)[node.style] = node.value
-            if node.style == "article":
+            if node.style == "article" and not node.scoped:
                 self.article_last = node.value
         if node.parent is not None:
             node.parent.has_children = True
@@ -480,19 +486,39 @@ class _Outline:
         while self.stack and self.stack[-1].rank >= rank:
             self.stack.pop()
         parent = self.stack[-1] if self.stack else None
+        block = self._supplementary_block(lab) if division == "article" else None
         if lab.style == "supplementary":
-            wanted = "supp"
+            self.supplementary_seen += 1
+            wanted = "supp" if self.supplementary_blocks == 1 else f"supp{self.supplementary_seen}"
         elif division == "exhibit":
             wanted = lab.token  # its kind and number: exhA, sch2, annex3 (R13)
+        elif block is not None:
+            wanted = f"{block.clause_id}.{DIVISION_ID_PREFIX[division]}{lab.token}"
         else:
             # the token, not the value: an inserted number keeps its insertion (art17-1, art44a: R10)
             wanted = self._under(division, f"{DIVISION_ID_PREFIX[division]}{lab.token}")
-        node = self._node(lab, parent, rank=rank, division=division, style=division)
+        node = self._node(lab, parent, rank=rank, division=division, style=division, scoped=block is not None)
         if division == "article" or (division == "provision" and lab.token.isdecimal()):
             node.path = (lab.value,)
         if division not in ("exhibit", "provision") and lab.style != "supplementary":
             self._check_sequence(parent, node, division, lab.value, str(lab.value))
+        if lab.last is not None:
+            node.value = lab.last  # a range (R10): the next number continues after its last
         self._push(node, wanted)
+
+    def _supplementary_block(self, lab: Label) -> _Node | None:
+        """The open supplementary block that numbers this article itself (R13): any of several
+        blocks (each amending act's 附則 restarts at 第一条), or a single block whose article
+        does not continue the law's numbering. A single 附则 whose article continues it
+        (第四百五十二条 after 第四百五十一条) leaves the article the law's: `art452`."""
+        block = next((n for n in reversed(self.stack) if n.label is not None and n.label.style == "supplementary"), None)
+        if block is None:
+            return None
+        scoped = self.block_scoped.get(id(block))
+        if scoped is None:  # decided by the block's first article
+            restarts = self.article_last is not None and lab.value is not None and lab.value <= self.article_last
+            scoped = self.block_scoped[id(block)] = self.supplementary_blocks > 1 or restarts
+        return block if scoped else None
 
     def _under(self, division: str, wanted: str) -> str:
         """Chapters restart in each book and sections in each chapter, so their ids carry
@@ -511,7 +537,7 @@ class _Outline:
         recorded when their id is made unique)."""
         if value is None:
             return
-        last = self.article_last if style == "article" else self._last(parent).get(style)
+        last = self.article_last if style == "article" and not node.scoped else self._last(parent).get(style)
         if last is None:
             if value != 1 and style not in DIVISION_RANK:
                 node.anomalies.append(f"list_start: the list starts at {shown}")
@@ -792,6 +818,7 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
                 anomalies=tuple(node.anomalies),
             )
         )
+    warnings.extend(plausibility_warnings(text, clauses, labels))
     return clauses, warnings
 
 

@@ -77,6 +77,9 @@ LABEL_NUMBERS = {
 }
 _INSERTION_MARKS = "".join(dict.fromkeys("".join(language.insertion_marks for language in lang.known())))
 _INSERTION_WORDS = {w.lower() for language in lang.known() for w in language.insertion_words}
+# Range words between two numbered labels (から, 及び, 至) and the words that close a range (まで).
+_RANGE_WORDS = {w for language in lang.known() for w in language.range_words}
+_RANGE_CLOSERS = {c for language in lang.known() for c in language.range_words.values() if c}
 # Characters read as another's in a label (條 -> 条): one for one, so offsets stay exact.
 _VARIANTS = str.maketrans({k: v for language in lang.known() for k, v in language.variants.items()})
 _VARIANT_CHARS = re.compile(f"[{re.escape(''.join(map(chr, _VARIANTS)))}]") if _VARIANTS else None
@@ -123,6 +126,7 @@ class Label:
     alt_style: str | None = None  # "(i)" could be a letter or a roman numeral
     alt_value: int | None = None
     alt_token: str | None = None
+    last: int | None = None  # a range label's last number (第五十五条から第六十三条まで: 63; R10)
 
 
 # --------------------------------------------------------------------------- numerals
@@ -305,15 +309,18 @@ _LINE_START = re.compile(
     (?P<bullet>[{re.escape(BULLETS)}][ \t]*(?=[(\[]))?          # "- (1)": a bullet before an item
     (?:
         第[ ]*(?P<cn_num>[{HAN_DIGITS}]+|\d+(?:-\d+)*)[ ]*(?P<cn_unit>{_HEADING_ALTERNATIVES})
-            (?P<cn_ins>{_INSERTION})(?=\s|$)
-      | (?P<supp>附[ ]*则)[ ]*$
+            (?P<cn_ins>{_INSERTION})
+            (?:(?P<cn_to>{_alternatives(_RANGE_WORDS) or "(?!)"})[ ]*                # R10: 第五十五条から第六十三条まで
+                第[ ]*(?P<cn_num2>[{HAN_DIGITS}]+|\d+(?:-\d+)*)[ ]*(?P<cn_unit2>{_HEADING_ALTERNATIVES})
+                (?P<cn_ins2>{_INSERTION})(?:{_alternatives(_RANGE_CLOSERS) or "(?!)"})?)?(?=\s|$)
+      | (?P<supp>附[ ]*则)(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*\S{{0,2}}[ ]*)?$)   # 附　則　（…法律第一四〇号）　抄
       | (?P<en_div>(?i:{_alternatives(DIVISION_WORDS)}))[ ]*(?<=[. ])
             (?:(?P<en_word>(?i:(?:{_SPELLED})(?:[- ](?:{_SPELLED}))?))(?![\w-])|{_LATIN_NUMBER.format("en")})
             (?P<en_tail>[.:])?(?=[ \t]|$|[-—–])
       | (?P<nf_num>\d{{1,3}})\.[ ]*(?P<nf_word>(?i:{_alternatives(_NUMBER_FIRST_WORDS) or "(?!)"}))(?P<nf_tail>:)?(?=\s|$)
       | (?P<exh>(?i:{_alternatives(_LATIN_ATTACHMENTS)}))[ ]+(?P<exh_id>(?:[IVXLC]{{1,6}}|[A-Z]{{1,2}})(?:-\d{{1,2}})?|\d{{1,3}}(?:\.\d{{1,3}})*)
             (?P<exh_tail>[.:])?(?=[ \t]|$|[-—–])
-      | (?P<cn_exh>{_alternatives(_HAN_ATTACHMENTS)})[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?[ ]*$
+      | (?P<cn_exh>{_alternatives(_HAN_ATTACHMENTS)})[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*)?$)  # 別表（第百九十五条関係）
       | (?P<sec_word>(?i:section|§)[ ]*)(?P<sec_path>\d+(?:\.\d+)+)(?P<sec_tail>[.:]?)(?![\d%])
       | (?P<dec>\d+(?:\.\d+)+)(?P<dec_tail>[.,:、]?)(?![\d%A-Za-z.])
       | (?P<num>\d+)(?P<num_tail>[.、)])(?![\d%])
@@ -463,7 +470,10 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         numbers = [ordinal_to_int(part) for part in parts]
         if None in numbers:
             return Label("invalid", "invalid", None, "", None, **common)
-        return Label("division", division, numbers[0], "-".join(map(str, numbers)), None, **common)
+        token = "-".join(map(str, numbers))
+        if g["cn_to"]:
+            return _range_label(g, division, numbers[0], token, common)
+        return Label("division", division, numbers[0], token, None, **common)
     if g["supp"]:
         return Label("division", "supplementary", None, "", None, **common)
     if g["en_div"]:
@@ -535,6 +545,18 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
     if g["blt"]:
         return Label("bullet", "bullet", None, "", None, **common)
     return None
+
+
+def _range_label(g: dict, division: str, value: int, token: str, common: dict) -> Label | None:
+    """A label naming a range of one unit (`第五十五条から第六十三条まで`, `第百二十九条及び第百三十条`,
+    `第五条至第八条`): one clause, id `art55-63` (R10), `last` the range's last number so that
+    the next label continues after it. Two different units or a range that runs backwards
+    are no label."""
+    parts = g["cn_num2"].split("-") + (_INSERTION_MARK.split(g["cn_ins2"])[1:] if g["cn_ins2"] else [])
+    numbers = [ordinal_to_int(part) for part in parts]
+    if None in numbers or HEADING_UNITS[g["cn_unit2"]] != division or numbers[0] < value:
+        return None
+    return Label("division", division, value, f"{token}-{'-'.join(map(str, numbers))}", None, last=numbers[0], **common)
 
 
 _INSERTION_MARK = re.compile(f"[{re.escape(_INSERTION_MARKS)}]" if _INSERTION_MARKS else "(?!)")

@@ -89,6 +89,11 @@ class Language:
     # or a Latin adverb after it (`5bis`, `3ter`). The inserted label follows its base.
     insertion_marks: str = ""
     insertion_words: tuple[str, ...] = ()
+    # How a label names a range of numbers, usually a block of repealed articles printed as
+    # one stub (第五十五条から第六十三条まで　削除, 第百二十九条及び第百三十条　削除): each word
+    # between the two numbered labels -> the word that may close the range after the second
+    # (から .. まで), or "" (R10). The range is one clause.
+    range_words: Mapping[str, str] = field(default_factory=dict, hash=False)
     # Characters this language writes for another's in the same words (Traditional 條 for
     # 条, 節 for 节): the clause parser reads a label through them, so one table of
     # heading units serves both.
@@ -111,7 +116,7 @@ class Language:
     def __post_init__(self):
         for name in (
             "number_words", "ordinal_words", "month_names", "scale_words", "structure_words", "division_words",
-            "label_numbers", "variants", "attachment_words",
+            "label_numbers", "variants", "attachment_words", "range_words",
         ):  # fmt: skip
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         unknown = [w for w in self.heading_units if w not in self.structure_words]

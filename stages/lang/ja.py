@@ -14,5 +14,5 @@ from stages.lang import borrowing, zh
 # Its own script: text with kana is Japanese (Han text without kana stays Chinese's).
 LANGUAGE = borrowing(
     zh.LANGUAGE, "ja", "Japanese", word_segmentation="jieba-for-han", dictionary_gloss=False, script="kana",
-    script_default=True, insertion_marks="の", attachment_words={**zh.LANGUAGE.attachment_words, "別表": "sch"},
+    script_default=True, insertion_marks="の", range_words={"から": "まで", "及び": ""}, attachment_words={**zh.LANGUAGE.attachment_words, "別表": "sch"},
 )  # fmt: skip

@@ -38,6 +38,8 @@ LANGUAGE = Language(
     # 第三编 .. 第十三条 head divisions; 款, 项 and 目 only cite one inside an article.
     heading_units=("编", "分编", "部", "分部", "章", "节", "条"),
     insertion_marks="之",
+    # 第五条至第八条 (删去): a range of articles named by one stub.
+    range_words={"至": ""},
     attachment_words={"附件": "annex", "附录": "app", "附表": "sch"},
     variants={"條": "条", "節": "节", "編": "编", "項": "项", "則": "则", "錄": "录"},
     # Half-width ! ? ; end a sentence in Chinese text too (mixed-width input).
