@@ -40,7 +40,7 @@ from stages.numbering import (
     scan_line,
     words_end,
 )
-from stages import layout
+from stages import layout, recitals
 from stages.records import Clause, Document
 
 PREAMBLE_ID = "preamble"
@@ -581,6 +581,8 @@ def _heading(node: _Node, own: str, has_children: bool) -> str | None:
     lines = own.split("\n") if own else []
     first = lines[0] if lines else ""
     more = has_children or len(lines) > 1
+    if node.division == "recital":
+        return None  # a recital is a sentence, never headed
     if node.label is not None and node.label.kind == "heading":
         return first
     if node.label is not None and node.label.style == "supplementary":
@@ -613,11 +615,11 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     numbered = [lab for lab in labels if lab.kind != "bullet" and not lab.mid_line and not lab.long]
     if not numbered and labels:
         labels = sorted(heading_labels(text) + labels, key=lambda lab: lab.start)
-    start_at = body_start(labels)
+    labels, start_at, recital_nodes = _recitals(text, labels)
     outline = _Outline(labels[start_at:], text)
     for i in range(len(outline.labels)):
         outline.place(i)
-    nodes = outline.nodes
+    nodes = recital_nodes + outline.nodes
     if not nodes:
         warnings.append("no numbering found: the whole text is one preamble clause")
     clauses: list[Clause] = []
@@ -658,6 +660,41 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
             )
         )
     return clauses, warnings
+
+
+def _recitals(text: str, labels: list[Label]) -> tuple[list[Label], int, list[_Node]]:
+    """R12: the recitals before the body, as clauses `rec1`, `recA`, `rec[1]` at level 1; with the
+    labels left for the outline and the index of the one that opens the body.
+
+    The recitals run from their opener (`Whereas:`, `RECITALS`, the first `WHEREAS`) to the
+    enacting formula (`HAVE ADOPTED THIS REGULATION`, `NOW, THEREFORE`) or, without one, to the
+    body. Labels between opener and formula are the recitals' and never open the body (a
+    contract's recitals `1.`, `2.`, `3.` are not its clauses 1 to 3); recitals that would stand
+    after the body's start are none (a `WHEREAS` in an exhibit's form of resolution)."""
+    start_at = body_start(labels)
+    opened = recitals.opener(text)
+    if opened is None:
+        return labels, start_at, []
+    closed = recitals.enacting_formula(text, opened)
+    if closed is not None:
+        outside = [lab for lab in labels if not opened <= lab.start < closed]
+        outside_at = body_start(outside)
+        if opened < (outside[outside_at].start if outside_at < len(outside) else len(text)):
+            labels, start_at = outside, outside_at
+    body_at = labels[start_at].start if start_at < len(labels) else len(text)
+    if opened >= body_at:
+        return labels, start_at, []
+    nodes = []
+    for rec in recitals.find(text, opened, min(closed, body_at) if closed is not None else body_at):
+        label = None
+        if rec.label is not None:
+            # only the label's span is read: the recital's own line is not looked at again
+            label = Label("item", rec.style, rec.value, rec.clause_id[3:], None, rec.label, rec.start, rec.label_end,
+                          rec.label_end, rec.start, rec.label_end, 0)  # fmt: skip
+        node = _Node(rec.clause_id, None, label, rec.start, style=rec.style, value=rec.value, division="recital")
+        node.inferred = label is None
+        nodes.append(node)
+    return labels, start_at, nodes
 
 
 def _mark_invalid_labels(nodes: list[_Node], invalid: list[Label]) -> None:

@@ -1,0 +1,149 @@
+"""Recitals (R12), labels that continue a sentence (R16) and labels inside the run-on lines of
+contracts filed with whole pages on one line (docs/clause-ids.md). Small hand-written texts per
+rule, then the dev corpus's contracts and the AI Act, which skip without /work/shared."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import by_id, corpus_file, parse_text
+
+ACT = """THE EUROPEAN PARLIAMENT AND THE COUNCIL OF THE EUROPEAN UNION,
+Having regard to the opinion of the European Economic and Social Committee (1),
+Whereas:
+(1) The protection of natural persons is a fundamental right.
+(2) The principles should respect their rights:
+(a) to privacy;
+(b) to data protection.
+(3) This Regulation should apply from 2026.
+HAVE ADOPTED THIS REGULATION:
+CHAPTER I
+General provisions
+Article 1
+Subject matter
+1. This Regulation lays down rules.
+"""
+
+
+def ids(text: str) -> list[str]:
+    return [c.clause_id for c in parse_text(text)]
+
+
+def test_an_acts_numbered_recitals_are_rec_n_at_level_1_and_the_citations_stay_in_the_preamble():
+    clauses = by_id(parse_text(ACT))
+    assert ids(ACT)[:4] == ["preamble", "rec1", "rec2", "rec3"]
+    assert "Having regard" in clauses["preamble"].text and "(1)," in clauses["preamble"].text
+    assert clauses["rec1"].level == 1 and clauses["rec1"].parent_id is None and clauses["rec1"].label == "(1)"
+    assert clauses["rec1"].heading is None
+    # the points of a recital are its text, not clauses of their own
+    assert "(a) to privacy;" in clauses["rec2"].text
+    assert not any(i.startswith("rec2(") for i in clauses)
+    assert clauses["art1"].parent_id == "ch1" and "HAVE ADOPTED" in clauses["rec3"].text
+
+
+@pytest.mark.parametrize(
+    "opener, formula",
+    [
+        ("in Erwägung nachstehender Gründe:", "HABEN FOLGENDE VERORDNUNG ERLASSEN:"),
+        ("considérant ce qui suit:", "ONT ADOPTÉ LE PRÉSENT RÈGLEMENT:"),
+    ],
+)
+def test_german_and_french_acts_open_and_close_their_recitals_in_their_own_words(opener, formula):
+    text = f"DAS PARLAMENT,\n{opener}\n(1) Erster Grund.\n(2) Zweiter Grund.\n{formula}\nArtikel 1\nGegenstand\n"
+    text = text.replace("Artikel 1", "Artikel 1" if "Erwägung" in opener else "Article premier")
+    assert [i for i in ids(text) if i.startswith("rec")] == ["rec1", "rec2"]
+
+
+def test_lettered_recitals_of_a_contract_are_recA_recB_and_not_the_body():
+    text = """THIS AGREEMENT is made between Acme Ltd. and Beta LLC.
+WHEREAS:
+(A) Acme provides hosting services.
+(B) Beta wishes to buy them.
+NOW, THEREFORE, the parties agree as follows:
+1. Definitions
+Words have their usual meaning.
+2. Fees
+Fees are due monthly.
+"""
+    assert ids(text) == ["preamble", "recA", "recB", "1", "2"]
+
+
+def test_unlabelled_whereas_paragraphs_are_rec_k_and_keep_their_word():
+    text = """SERVICES AGREEMENT between Acme Ltd. and Beta LLC.
+RECITALS
+WHEREAS, Acme provides hosting services; and
+AND WHEREAS Beta wishes to buy them, whereas Gamma does not;
+NOW, THEREFORE, the parties agree as follows:
+ARTICLE I
+DEFINITIONS
+1.01 Terms. Words have their usual meaning.
+"""
+    clauses = by_id(parse_text(text))
+    assert [i for i in clauses if i.startswith("rec")] == ["rec[1]", "rec[2]"]
+    assert clauses["rec[1]"].text.startswith("WHEREAS, Acme") and clauses["rec[1]"].number_inferred
+    assert clauses["rec[2]"].text.startswith("AND WHEREAS Beta")
+    assert "RECITALS" in clauses["preamble"].text
+
+
+def test_numbered_recitals_of_a_contract_do_not_become_its_clauses_1_to_3():
+    text = """AGREEMENT between Acme and Beta.
+WHEREAS:
+1. Acme owns the programs.
+2. Beta operates websites.
+3. Both wish to cooperate.
+NOW, THEREFORE, the Parties agree as follows:
+1. Definitions
+2. Licence
+3. Fees
+4. Term
+"""
+    assert ids(text) == ["preamble", "rec1", "rec2", "rec3", "1", "2", "3", "4"]
+
+
+def test_recitals_inside_a_page_filed_as_one_line_count_in_sequence():
+    text = (
+        'This Agreement is entered into between Party A and Party B ("Parties").     WHEREAS:     '
+        "1. Party A owns the programs listed in Exhibit 1 hereto;     2. Party B may operate 3 websites "
+        'and 4. other services ("Business"); and     3. Both Parties agree to cooperate.\n'
+        "NOW, THEREFORE, the Parties agree as follows:\n1. Definitions\n2. Term\n"
+    )
+    clauses = by_id(parse_text(text))
+    assert [i for i in clauses if i.startswith("rec")] == ["rec1", "rec2", "rec3"]
+    assert "4. other services" in clauses["rec2"].text
+
+
+def test_without_recitals_or_with_whereas_only_after_the_body_nothing_changes():
+    text = "1. Scope\nThis applies, whereas that does not.\n2. Term\nEXHIBIT A\nWHEREAS, the Board resolves;\n"
+    assert not [i for i in ids(text) if i.startswith("rec")]
+
+
+def test_every_character_stays_in_a_span_with_recitals():
+    clauses = parse_text(ACT)
+    assert clauses[0].char_start == 0 and clauses[-1].char_end == len(ACT)
+    assert all(a.char_end == b.char_start for a, b in zip(clauses, clauses[1:]))
+
+
+# ------------------------------------------------------------------ the dev corpus
+
+
+@pytest.mark.parametrize(
+    "name, count, first",
+    [
+        ("en_cuad_alliance_cherryhill.txt", 5, "rec[1]"),
+        ("en_cuad_alliance_sucampo.txt", 7, "rec[1]"),
+        ("en_cuad_cobranding_stampscom.txt", 4, "recA"),
+        ("en_cuad_content_license_phoenixnewmedia.txt", 3, "rec1"),
+        ("en_cuad_ip_garrettmotion.txt", 7, "rec[1]"),
+        ("en_cuad_maintenance_amendment_azul.txt", 3, "rec[1]"),
+        ("en_cuad_outsourcing_cca.txt", 2, "rec[1]"),
+        ("en_cuad_promotion_middlebrook.txt", 3, "rec[1]"),
+        ("eu_ai_act_2024_1689_en.txt", 180, "rec1"),
+    ],
+)
+def test_dev_documents_have_their_recitals(name, count, first):
+    path = corpus_file(f"dev/{name}")
+    clauses = parse_text(path.read_text(encoding="utf-8"), path.stem)
+    recs = [c for c in clauses if c.clause_id.startswith("rec")]
+    assert len(recs) == count
+    assert recs[0].clause_id == first and clauses[0].clause_id == "preamble"
+    assert all(c.level == 1 and c.parent_id is None for c in recs)
