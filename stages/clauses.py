@@ -30,6 +30,8 @@ from dataclasses import dataclass, field, replace
 from stages.numbering import (
     DIVISION_ID_PREFIX,
     DIVISION_RANK,
+    LABEL_NUMBERS,
+    REFERENCE_WORDS,
     Label,
     clean_heading,
     format_item_token,
@@ -73,6 +75,7 @@ class _Node:
     last_child: dict[str, int] = field(default_factory=dict)  # child style -> last value
     has_children: bool = False
     level: int = 0  # stored, not walked up the parents: the depth is the parent's plus one
+    continued: bool = False  # its first line's sentence runs on into the next (R16): no heading
 
     def __post_init__(self) -> None:
         if self.clause_id != PREAMBLE_ID:
@@ -139,6 +142,75 @@ def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
         toc.extend(run)
     drop = set(toc)
     return [lab for i, lab in enumerate(labels) if i not in drop]
+
+
+# R16: a line that ends on one of these closes its sentence (or its lead-in); quotes and brackets
+# after the mark stay with it.
+_CLOSING_MARKS = ".:;!?。；：！？"
+_CLOSERS = "\"'”’)]）」』"
+
+
+def _continues_sentence(text: str, lab: Label) -> bool:
+    """R16: a label at a line start that only continues the sentence of the line before is text.
+    The line before ends without closing punctuation, with no blank line between, and the label
+    reads on: it repeats the number the line ends on in words (`within seven` / `(7) days`), it is
+    a decimal or a division's number glued to a point (`Section 1.10(b) as promptly as`), or one
+    read on in lower case after a word that cites it (`set out in Section` / `2.05 or 4.04.`). A list under a lead-in without a colon
+    (`does not apply to` / `(a) any ...`, a statute's way) and a heading before a label are no such
+    case: an item's text may begin in lower case, and the word a line ends on says nothing alone.
+    Each look goes back over the white space before the label, one word and at most a heading's
+    length of the line before, so the whole pass is linear."""
+    if lab.mid_line or lab.kind not in ("decimal", "number", "item", "division"):
+        return False
+    end = lab.line_start
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    if text.count("\n", end, lab.line_start) > 1:
+        return False  # a blank line ends a paragraph: a heading, a list lead-in stand before one
+    mark = end
+    while mark > 0 and text[mark - 1] in _CLOSERS:
+        mark -= 1
+    if mark == 0 or text[mark - 1] in _CLOSING_MARKS:
+        return False
+    begin = end
+    while begin > 0 and not text[begin - 1].isspace() and end - begin < 40:
+        begin -= 1
+    window = max(0, end - 120)  # a heading is shorter than this: a longer line is read no further back
+    newline = text.rfind("\n", window, end)
+    if (newline >= 0 or window == 0) and _heading_line(text[newline + 1 : end]):
+        return False
+    word = text[begin:end].lower().strip("(\"'“‘")
+    if lab.kind == "item" and lab.text.strip().startswith("(") and lab.token.isdecimal():
+        parts = word.split("-")
+        if all(p in LABEL_NUMBERS for p in parts) and sum(LABEL_NUMBERS[p] for p in parts) == lab.value:
+            return True  # "within seven" / "(7) days"
+    if lab.kind in ("decimal", "division"):
+        after = text[lab.end : min(lab.line_end, lab.end + 40)]
+        following = after.split(None, 1)[0] if after.strip() else ""
+        reads_on = following[:1].isalpha() and following[:1].islower()
+        return after.startswith("(") or (reads_on and word in _CITING_WORDS)
+    return False
+
+
+# The words after which a line-start decimal read on in lower case is the rest of a citation
+# (`set out in Section` / `2.05 or 4.04.`): every language's reference words, but not `and` / `or`,
+# which end a list's items. A clause may begin in lower case (`9.4.1 when using ...`): alone that
+# says nothing.
+_CITING_WORDS = REFERENCE_WORDS - {"and", "or"}
+
+
+def _heading_line(line: str) -> bool:
+    """A heading in capitals (`GENERAL TERMS`) or in title case (`General Terms`): what follows it
+    begins anew, whatever its first word."""
+    words = line.split()
+    if not words or len(words) > 8:
+        return False
+    if line.isupper():
+        return True
+    return len(words) > 1 and all(w[:1].isupper() or not w[:1].isalpha() or w in _TITLE_SMALL_WORDS for w in words)
+
+
+_TITLE_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
 
 
 def _without_furniture(text: str, labels: list[Label]) -> tuple[str, list[Label]]:
@@ -581,8 +653,8 @@ def _heading(node: _Node, own: str, has_children: bool) -> str | None:
     lines = own.split("\n") if own else []
     first = lines[0] if lines else ""
     more = has_children or len(lines) > 1
-    if node.division == "recital":
-        return None  # a recital is a sentence, never headed
+    if node.division == "recital" or node.continued:
+        return None  # a recital is a sentence, never headed; so is a first line that runs on
     if node.label is not None and node.label.kind == "heading":
         return first
     if node.label is not None and node.label.style == "supplementary":
@@ -611,6 +683,10 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     labels = _resolve_sections([lab for lab in scanned if lab.kind != "invalid"])
     labels = drop_contents_blocks(text, labels)
     labels = drop_table_of_contents(text, labels)
+    continuations = [lab for lab in labels if _continues_sentence(text, lab)]
+    if continuations:
+        dropped = {id(lab) for lab in continuations}
+        labels = [lab for lab in labels if id(lab) not in dropped]
     warnings: list[str] = []
     numbered = [lab for lab in labels if lab.kind != "bullet" and not lab.mid_line and not lab.long]
     if not numbered and labels:
@@ -632,6 +708,7 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     else:
         nodes[0].start = 0  # leading blank lines belong to the first clause
     _mark_invalid_labels(nodes, invalid)
+    _mark_continued(text, nodes, continuations)
     parents_with_children = {id(n.parent) for n in nodes if n.parent is not None}
     texts: dict[str, str] = {}
     for seq, node in enumerate(nodes):
@@ -695,6 +772,19 @@ def _recitals(text: str, labels: list[Label]) -> tuple[list[Label], int, list[_N
         node.inferred = label is None
         nodes.append(node)
     return labels, start_at, nodes
+
+
+def _mark_continued(text: str, nodes: list[_Node], continuations: list[Label]) -> None:
+    """R16: a clause whose first line runs on into a continuation (`... set out in Section` /
+    `2.05 or 4.04.`) has no heading, however short that first line is."""
+    starts = [n.start for n in nodes]
+    for lab in continuations:
+        node = nodes[max(bisect.bisect_right(starts, lab.start) - 1, 0)]
+        first = node.label.body_start if node.label is not None else node.start
+        # on the line after the first: no newline between `first` and the line before the label's
+        # (read backwards over that one line only)
+        if node.start <= first < lab.line_start and text.rfind("\n", first, lab.line_start - 1) == -1:
+            node.continued = True
 
 
 def _mark_invalid_labels(nodes: list[_Node], invalid: list[Label]) -> None:

@@ -147,3 +147,48 @@ def test_dev_documents_have_their_recitals(name, count, first):
     assert len(recs) == count
     assert recs[0].clause_id == first and clauses[0].clause_id == "preamble"
     assert all(c.level == 1 and c.parent_id is None for c in recs)
+
+
+# ------------------------------------------------------------------ R16 continuations
+
+
+def test_a_line_start_number_that_continues_the_sentence_is_text():
+    text = """1. Payment
+1.1 The buyer pays the price set out in Section
+2.05 or 4.04.
+1.2 The seller delivers the goods within seven
+(7) days after payment, and within thirty-five
+(35) days after that, or as required by Section
+1.10(b) as promptly as possible.
+1.3 Title passes on delivery.
+"""
+    clauses = by_id(parse_text(text))
+    assert list(clauses) == ["1", "1.1", "1.2", "1.3"]
+    assert "2.05 or 4.04." in clauses["1.1"].text and "(7) days" in clauses["1.2"].text
+    assert "1.10(b) as promptly" in clauses["1.2"].text
+    assert not [a for c in clauses.values() for a in c.anomalies]
+    # a first line that runs on is no heading
+    assert clauses["1.1"].heading is None and clauses["1.2"].heading is None
+
+
+def test_a_list_under_a_lead_in_without_a_colon_and_labels_after_headings_stay_labels():
+    text = """1. Scope
+(1) This Part does not apply to
+(a) any government institution; or
+(b) any individual.
+"""
+    assert [c.clause_id for c in parse_text(text)] == ["1", "1(1)", "1(1)(a)", "1(1)(b)"]
+    text = """ARTICLE I
+DEFINITIONS
+1.01 Terms. Words mean what they say.
+ARTICLE II
+GENERAL TERMS
+2.01 within the meaning of the Act, terms are defined.
+"""
+    assert [c.clause_id for c in parse_text(text)] == ["art1", "1.1", "art2", "2.1"]
+
+
+def test_a_blank_line_ends_the_sentence_before_a_label():
+    text = "1. Fees\n1.1 The fees are set out in the schedule of seven\n\n(7) items.\n"
+    # seven / (7) across a paragraph break: a list item, not a continuation
+    assert "1.1(7)" in [c.clause_id for c in parse_text(text)]
