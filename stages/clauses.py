@@ -283,6 +283,8 @@ def body_start(labels: list[Label]) -> int:
         return 0
     for i, lab in enumerate(labels):
         if lab.kind == "division" and lab.style in DIVISION_RANK and lab.style != "exhibit":
+            if lab.mid_line and lab.value != 1:
+                continue  # inside a run-on line only the first division opens the body
             return i
     best_len, best_start = 0, None
     for style in {lab.style for lab in labels if lab.kind == "number" and not lab.mid_line}:
@@ -391,7 +393,7 @@ class _Outline:
             before = lab.start  # the last non-space character before the label, found backwards
             while before > lab.line_start and self.text[before - 1].isspace():
                 before -= 1
-            if before > lab.line_start and self.text[before - 1] not in ".;!?。；":
+            if before > lab.line_start and not _stands_apart(self.text, before, lab.start):
                 start = lab.line_start  # "Special tips for 9.4 Minor users": the line is the clause's
             if self.nodes:
                 start = max(start, self.nodes[-1].label.end if self.nodes[-1].label else self.nodes[-1].start)
@@ -432,6 +434,8 @@ class _Outline:
             self._sequence(lab)
 
     def _division(self, lab: Label) -> None:
+        if lab.mid_line and not self._expected_division(lab):
+            return  # a division inside a run-on line counts only where it is the one expected next
         division = lab.style
         if division == "supplementary":
             division = "book" if self.has_books else "chapter"
@@ -456,6 +460,16 @@ class _Outline:
         if division != "exhibit" and lab.style != "supplementary":
             self._check_sequence(parent, node, division, lab.value, str(lab.value))
         self._push(node, wanted)
+
+    def _expected_division(self, lab: Label) -> bool:
+        """`ARTICLE II` inside a line is the next article (the first one is `ARTICLE I`)."""
+        if lab.style == "article":
+            last = self.article_last
+        else:
+            holders = _HELD_BY.get(lab.style, ())
+            holder = next((n for n in reversed(self.stack) if n.division in holders), None)
+            last = self._last(holder).get(lab.style)
+        return lab.value == (last or 0) + 1
 
     def _under(self, division: str, wanted: str) -> str:
         """Chapters restart in each book and sections in each chapter, so their ids carry
@@ -623,6 +637,19 @@ class _Outline:
         self._push(node, f"{parent.clause_id if parent else ''}[{k}]")
 
 
+def _stands_apart(text: str, before: int, start: int) -> bool:
+    """A label inside a line begins its clause where it stands when a sentence or a heading in
+    capitals ends before it, or a run of spaces stands for a line break (a page filed as one
+    line: `... as follows:     ARTICLE ONE DEFINITION     1.1 Unless ...`)."""
+    if text[before - 1] in ".;:!?。；：" or start - before >= 3:
+        return True
+    word_start = before
+    while word_start > 0 and not text[word_start - 1].isspace() and before - word_start < 40:
+        word_start -= 1
+    word = text[word_start:before]
+    return len(word) > 1 and word.isupper()
+
+
 def _same_label(node: _Node, lab: Label) -> bool:
     """`lab` repeats `node`'s label: printed the same, and not indented deeper."""
     return node.label is not None and node.label.text.strip() == lab.text.strip() and lab.indent <= node.indent
@@ -695,6 +722,9 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     outline = _Outline(labels[start_at:], text)
     for i in range(len(outline.labels)):
         outline.place(i)
+    if recital_nodes and outline.nodes:
+        # a label inside the line of the last recital's closing words begins after that recital
+        outline.nodes[0].start = max(outline.nodes[0].start, recital_nodes[-1].start + 1)
     nodes = recital_nodes + outline.nodes
     if not nodes:
         warnings.append("no numbering found: the whole text is one preamble clause")

@@ -192,3 +192,41 @@ def test_a_blank_line_ends_the_sentence_before_a_label():
     text = "1. Fees\n1.1 The fees are set out in the schedule of seven\n\n(7) items.\n"
     # seven / (7) across a paragraph break: a list item, not a continuation
     assert "1.1(7)" in [c.clause_id for c in parse_text(text)]
+
+
+# ------------------------------------------------------------------ labels inside run-on lines
+
+
+RUN_ON = (
+    'AGREEMENT between Party A and Party B ("Parties").     WHEREAS:     1. Party A owns the programs;     '
+    "2. Party B runs websites.\n"
+    "     NOW, THEREFORE, the Parties agree as follows:     ARTICLE ONE DEFINITION     1.1 Unless otherwise "
+    "stated, words mean what they say, as set out in Article V and Section 2.1 below.     ARTICLE TWO LICENSE     "
+    "2.1 Party A grants a licence.     2.2 Party B represents that     2.2.1 it owns its servers;     2.2.2 it pays. "
+    "Section 2.3 Fees. Fees are due monthly under Section 2.2(b). Section 2.4 Taxes. Taxes are paid.     3\n"
+    "Source: PARTY B, F-1, 4/21/2011\n"
+    "     ARTICLE THREE TERM     3.1 One year. Under ARTICLE FIVE nothing happens.\n     EXHIBIT 1     Programs "
+    "licensed by Party A: news, sport\n"
+)
+
+
+def test_divisions_and_sections_inside_a_page_filed_as_one_line_count_when_expected_next():
+    clauses = by_id(parse_text(RUN_ON))
+    got = [i for i in clauses if not i.startswith(("rec", "preamble"))]
+    assert got == ["art1", "1.1", "art2", "2.1", "2.2", "2.2.1", "2.2.2", "2.3", "2.4", "art3", "3.1", "exh1"]
+    assert [i for i in clauses if i.startswith("rec")] == ["rec1", "rec2"]
+    # a label inside the line begins where it stands: the article keeps its heading words
+    assert clauses["art1"].text.startswith("DEFINITION") and clauses["1.1"].text.startswith("Unless")
+    assert clauses["2.3"].label == "Section 2.3" and "under Section 2.2(b)" in clauses["2.3"].text
+    # ARTICLE FIVE after ARTICLE THREE is not the one expected next: it is text
+    assert "Under ARTICLE FIVE nothing happens." in clauses["3.1"].text
+
+
+def test_a_run_on_section_after_a_heading_in_capitals_and_not_after_a_citation():
+    text = (
+        "NOW, THEREFORE, the Parties agree as follows: ARTICLE I\n"
+        "DEFINITIONS AND INTERPRETATION Section 1.01 Definitions. Words as defined in Section 2.02(d). "
+        "Section 1.02 Interpretation. Headings are for convenience. See Section 1.03 Other for more.\n"
+    )
+    got = [c.clause_id for c in parse_text(text)]
+    assert got == ["preamble", "art1", "1.1", "1.2"]
