@@ -304,7 +304,12 @@ def body_start(labels: list[Label]) -> int:
         if first_decimal is not None and first_decimal < best_start and labels[first_decimal].path[0] == 1:
             return first_decimal
         return best_start
-    return next((i for i, lab in enumerate(labels) if not lab.mid_line and not lab.bare and not lab.long), len(labels))
+    # an attachment begins only after the body: an EDGAR cover line `EXHIBIT 10.41` before the
+    # agreement is its preamble's (R13)
+    return next(
+        (i for i, lab in enumerate(labels) if not lab.mid_line and not lab.bare and not lab.long and lab.style != "exhibit"),
+        len(labels),
+    )
 
 
 def heading_labels(text: str) -> list[Label]:

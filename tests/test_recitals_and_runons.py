@@ -230,3 +230,28 @@ def test_a_run_on_section_after_a_heading_in_capitals_and_not_after_a_citation()
     )
     got = [c.clause_id for c in parse_text(text)]
     assert got == ["preamble", "art1", "1.1", "1.2"]
+
+
+# ------------------------------------------------------------------ SECTION N. and EDGAR cover lines
+
+COVER = "EXHIBIT 10.41\n\nCREDIT AGREEMENT\n\nThis Agreement is made between A and B.\n\n"
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            "SECTION 1.  Amount and Terms\n(a) The Loans.\n(b) Interest.\nSECTION 2.  Conditions\n(a) Closing.\n",
+            ["preamble", "1", "1(a)", "1(b)", "2", "2(a)"],
+        ),
+        ("1.1 The Loans. The Lender lends.\n1.2 Interest.\n2.1 Closing.\n", ["preamble", "1.1", "1.2", "2.1"]),
+        ("1.1 The Loans.\n1.2 Interest.\n\nEXHIBIT A\nForm of Note\n", ["preamble", "1.1", "1.2", "exhA"]),
+    ],
+)
+def test_an_edgar_cover_line_before_the_agreement_does_not_wrap_it(body, expected):
+    clauses = parse_text(COVER + body)
+    assert [c.clause_id for c in clauses] == expected
+    assert clauses[0].text.startswith("EXHIBIT 10.41")
+    # `SECTION 1.` with a whole number heads a section: its heading is its words
+    if body.startswith("SECTION"):
+        assert by_id(clauses)["1"].heading == "Amount and Terms" and by_id(clauses)["1"].label == "SECTION 1."
