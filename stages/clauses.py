@@ -283,8 +283,8 @@ def body_start(labels: list[Label]) -> int:
         return 0
     for i, lab in enumerate(labels):
         if lab.kind == "division" and lab.style in DIVISION_RANK and lab.style != "exhibit":
-            if lab.mid_line and lab.value != 1:
-                continue  # inside a run-on line only the first division opens the body
+            if (lab.mid_line or lab.bare) and lab.value != 1:
+                continue  # inside a run-on line (or misread) only the first division opens the body
             return i
     best_len, best_start = 0, None
     for style in {lab.style for lab in labels if lab.kind == "number" and not lab.mid_line}:
@@ -439,8 +439,8 @@ class _Outline:
             self._sequence(lab)
 
     def _division(self, lab: Label) -> None:
-        if lab.mid_line and not self._expected_division(lab):
-            return  # a division inside a run-on line counts only where it is the one expected next
+        if (lab.mid_line or lab.bare) and not self._expected_division(lab):
+            return  # a division inside a run-on line, or misread (`ARTICLE I1`), counts only where expected next
         division = lab.style
         if division == "supplementary":
             division = "book" if self.has_books else "chapter"

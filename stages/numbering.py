@@ -284,7 +284,7 @@ _INSERTION = rf"(?:[{re.escape(_INSERTION_MARKS)}][{HAN_DIGITS}\d]+)*" if _INSER
 # A division's number written with digits or roman numerals: `5`, `44a`, `5bis`, `5-bis`, `IV`.
 _LATIN_NUMBER = (
     rf"(?P<{{0}}_num>\d{{{{1,4}}}}(?:[a-zA-Z](?![a-zA-Z])|-?(?i:{_alternatives(_INSERTION_WORDS)})(?![a-zA-Z]))?"
-    rf"|[IVXLCDM]+|[ivxlcdm]+)"
+    rf"|[IVXLCDM]+|[IVXLC]+1[IVXLC1]*|[ivxlcdm]+)"
 )
 # ... or spelled out: `FIVE`, `twenty-one`, `premier`, `1er`.
 _SPELLED = _alternatives(LABEL_NUMBERS)
@@ -560,10 +560,15 @@ def _word_division(g: dict, text: str, rest: str, common: dict) -> Label | None:
         token = base.lstrip("0") + (insertion.lower() if insertion.lower() in _INSERTION_WORDS else insertion)
         token = token if token[0].isdecimal() else "0" + token
     else:
-        value = roman_to_int(g["en_num"])
+        # `ARTICLE I1`: text extracted from a scan writes the digit 1 for the letter I; read so,
+        # the number counts only where it is the one expected next (`bare`)
+        misread = "1" in g["en_num"]
+        value = roman_to_int(g["en_num"].replace("1", "I"))
         if value is None:
             return None
         token = str(value)
+        if misread:
+            return Label("division", division, value, token, None, bare=True, **common)
     # "Section 1" is a statute section inside a chapter, or a contract's top-level
     # number; clauses.py decides by whether a chapter is open.
     return Label("division", division, value, token, None, **common)

@@ -255,3 +255,15 @@ def test_an_edgar_cover_line_before_the_agreement_does_not_wrap_it(body, expecte
     # `SECTION 1.` with a whole number heads a section: its heading is its words
     if body.startswith("SECTION"):
         assert by_id(clauses)["1"].heading == "Amount and Terms" and by_id(clauses)["1"].label == "SECTION 1."
+
+
+def test_a_roman_number_with_the_digit_1_for_the_letter_i_counts_only_where_expected():
+    text = "ARTICLE I\nTERMS\n1.01 Scope.\nARTICLE I1\nFEES\n2.01 Price.\nARTICLE III\nTERM\n3.01 One year.\n"
+    clauses = by_id(parse_text(text))
+    assert [i for i in clauses if i.startswith("art")] == ["art1", "art2", "art3"]
+    assert clauses["art2"].label == "ARTICLE I1" and clauses["2.1"].parent_id == "art2"
+    # not the article expected next: text of the clause it stands in
+    text = "ARTICLE I\nTERMS\n1.01 Scope.\nARTICLE 1I1\nARTICLE II\nFEES\n"
+    assert [c.clause_id for c in parse_text(text) if c.clause_id.startswith("art")] == ["art1", "art2"]
+    text = "ARTICLE I\nTERMS\n1.01 Scope.\nARTICLE I1I\nFEES\nARTICLE II\nTERM\n"
+    assert [c.clause_id for c in parse_text(text) if c.clause_id.startswith("art")] == ["art1", "art2"]
