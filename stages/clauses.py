@@ -508,7 +508,7 @@ class _Outline:
         if parent is not None:
             last = parent.last_child.get("N.N")
             expected = (last is None and path[-1] == 1) or (last is not None and last + 1 == path[-1])
-        if (lab.mid_line or lab.long) and not expected:
+        if (lab.mid_line or lab.long or lab.bare) and not expected:
             return
         anomaly = None
         if parent is None:

@@ -305,6 +305,7 @@ _LINE_START = re.compile(
       | (?P<cn_exh>{_alternatives(_HAN_ATTACHMENTS)})[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?[ ]*$
       | (?P<sec_word>(?i:section|§)[ ]*)(?P<sec_path>\d+(?:\.\d+)+)(?P<sec_tail>[.:]?)(?![\d%])
       | (?P<dec>\d+(?:\.\d+)+)(?P<dec_tail>[.,:、]?)(?![\d%A-Za-z.])
+      | (?P<sdec>\d{{1,3}}\.[ ]\d{{1,3}})\.(?=[ \t]+\S)
       | (?P<num>\d+)(?P<num_tail>[.、)])(?![\d%])
       | (?P<han>[一二三四五六七八九十]{{1,3}})、
       | \((?P<pnum>\d+)\)
@@ -476,6 +477,10 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
     if g["sec_path"]:
         path = tuple(int(c) for c in g["sec_path"].split("."))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, **common)
+    if g["sdec"]:
+        # `5. 6.` (a space slipped into `5.6.` in extraction): the decimal, counted only where expected next
+        path = tuple(int(c) for c in g["sdec"].split(". "))
+        return Label("decimal", "N.N", path[-1], str(path[-1]), path, bare=True, **common)
     if g["dec"]:
         path = tuple(int(c) for c in g["dec"].split("."))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, **common)

@@ -267,3 +267,11 @@ def test_a_roman_number_with_the_digit_1_for_the_letter_i_counts_only_where_expe
     assert [c.clause_id for c in parse_text(text) if c.clause_id.startswith("art")] == ["art1", "art2"]
     text = "ARTICLE I\nTERMS\n1.01 Scope.\nARTICLE I1I\nFEES\nARTICLE II\nTERM\n"
     assert [c.clause_id for c in parse_text(text) if c.clause_id.startswith("art")] == ["art1", "art2"]
+
+
+def test_a_decimal_with_a_space_slipped_in_counts_only_where_expected():
+    text = "5. Fees\n5.5. Paid monthly.\n5. 6. The basis is the data.\n5.7. Invoices.\n6. Term\n"
+    assert [c.clause_id for c in parse_text(text)] == ["5", "5.5", "5.6", "5.7", "6"]
+    text = "1. Fees\n1.1 Paid monthly.\n3. 9. Not the one expected.\n1.2 Invoices.\n"
+    clauses = by_id(parse_text(text))
+    assert list(clauses) == ["1", "1.1", "1.2"] and "3. 9. Not" in clauses["1.1"].text
