@@ -1,7 +1,9 @@
 """Alignment quality, per kind: precision and recall.
 
 - topic: the classifier against 60 hand-labelled seed clauses (bench/data/topics_gold.json),
-  per topic and overall (micro-averaged over clause-topic decisions);
+  per topic and overall (micro-averaged over clause-topic decisions); and per language
+  against labelled clauses of the dev corpus (bench/data/topics_gold_dev.json: de, fr, ja,
+  en, zh), each found by a short quote of its text, not by clause id;
 - parallel: PIPL Chinese <-> English (../shared/corpus): the 74 articles and 62 items must
   link to their counterparts; paragraphs against the gold file
   gold_article_align_zh_en/cn_pipl_2021_aligned.jsonl (each of our paragraphs, and each
@@ -29,6 +31,7 @@ from stages.topics import classify_document
 from stages.translate import TranslationSettings, Translator, translate_document
 
 GOLD_TOPICS = Path(__file__).parent / "data" / "topics_gold.json"
+GOLD_TOPICS_DEV = Path(__file__).parent / "data" / "topics_gold_dev.json"
 
 
 def prepared(path: Path):
@@ -47,7 +50,7 @@ def topic_eval() -> None:
         predicted = set(clauses[(key, clause_id)].topics)
         gold = set(gold)
         for topic in predicted | gold:
-            counts[topic]["tp" if topic in predicted and topic in gold else "fp" if topic in predicted else "fn"] += 1
+            _count(counts[topic], {topic} & predicted, {topic} & gold)
     total = sum(counts.values(), Counter())
     print("topic classification on 60 labelled seed clauses")
     print(f"  {'topic':<24}{'gold':>5}{'pred':>5}{'precision':>11}{'recall':>8}")
@@ -57,6 +60,48 @@ def topic_eval() -> None:
         print(f"  {topic:<24}{c['tp'] + c['fn']:>5}{c['tp'] + c['fp']:>5}{p:>11.2f}{r:>8.2f}")
     p, r = pr(total["tp"], total["fp"], total["fn"])
     print(f"  {'all (micro)':<24}{total['tp'] + total['fn']:>5}{total['tp'] + total['fp']:>5}{p:>11.2f}{r:>8.2f}")
+
+
+def _flat(text: str) -> str:
+    """Text as a quote is looked up in it: NFKC, runs of whitespace as one space."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def _count(counts: Counter, predicted: set[str], gold: set[str]) -> None:
+    for topic in predicted | gold:
+        counts["tp" if topic in predicted and topic in gold else "fp" if topic in predicted else "fn"] += 1
+
+
+def topic_eval_dev() -> None:
+    """Per language: the classifier against labelled dev-corpus clauses. A labelled clause is
+    the parsed clause whose text holds its quote (the shortest, if a parent repeats it); a
+    quote no clause holds is counted as a clause with no topics and reported."""
+    dev = SHARED / "corpus" / "dev"
+    if not dev.is_dir():
+        print(f"topic classification on the dev corpus: skipped, {dev} not found")
+        return
+    labels = json.loads(GOLD_TOPICS_DEV.read_text(encoding="utf-8"))["labels"]
+    docs = {name: prepared(dev / name) for name in sorted({label["file"] for label in labels})}
+    texts = {name: [(_flat(c.text), c) for c in doc.clauses] for name, doc in docs.items()}
+    counts: dict[str, Counter] = defaultdict(Counter)
+    clauses: Counter = Counter()
+    missing = []
+    for label in labels:
+        quote = _flat(label["quote"])
+        holders = [c for text, c in texts[label["file"]] if quote in text]
+        if not holders:
+            missing.append(f"{label['file']}: {label['quote']}")
+        predicted = set(min(holders, key=lambda c: len(c.text)).topics) if holders else set()
+        _count(counts[label["lang"]], predicted, set(label["topics"]))
+        clauses[label["lang"]] += 1
+    print(f"topic classification on {len(labels)} labelled dev-corpus clauses, per language")
+    print(f"  {'language':<24}{'clauses':>8}{'gold':>5}{'pred':>5}{'precision':>11}{'recall':>8}")
+    for lang in sorted(counts, key=lambda k: (-clauses[k], k)):
+        c = counts[lang]
+        p, r = pr(c["tp"], c["fp"], c["fn"])
+        print(f"  {lang:<24}{clauses[lang]:>8}{c['tp'] + c['fn']:>5}{c['tp'] + c['fp']:>5}{p:>11.2f}{r:>8.2f}")
+    for quote in missing:
+        print(f"  not found in any clause (counted as no topics): {quote}")
 
 
 def _norm(text: str) -> str:
@@ -133,5 +178,6 @@ def translation_eval() -> None:
 
 if __name__ == "__main__":
     topic_eval()
+    topic_eval_dev()
     parallel_eval()
     translation_eval()

@@ -226,7 +226,8 @@ _DIVISION = re.compile(r"(?:^|\.)(book|part|title|ch|sec|div|sub|art)([0-9A-Za-z
 _ATTACHMENT = re.compile(r"^(exh|sch|annex|app)([0-9A-Za-z-]*)$")
 _SUPP = re.compile(r"^supp\d*$")
 _RECITAL = re.compile(r"^rec(?:[0-9A-Za-z]+|\[\d+\])$")
-_BARE_NUMBER = re.compile(r"^\d+[A-Z]*(?:\.\d+)*$")
+_RANGE_WORDS = ("から", "及び", "至", " to ", " and ")  # words of a printed range of numbers (R10)
+_BARE_NUMBER = re.compile(r"^\d+[A-Z]*(?:\.\d+)*(?:-\d+[A-Z]*(?:\.\d+)*)?$")  # 35A, 4.01, a range 52-57
 _DECIMAL = re.compile(r"^\d+(?:\.\d+)+$")
 _SECTION_WORD = re.compile(r"^(?:section|§)", re.IGNORECASE)
 _HAN_ITEM = re.compile(r"^[（(][〇零一二三四五六七八九十百]+[）)]$")
@@ -274,6 +275,7 @@ def canonical(token: str, roman: bool = True) -> str:
     from stages.numbering import roman_to_int
 
     base, hash_, dup = token.partition("#")
+    base = re.sub(r"(?<=\w) (?:to|and) (?=\d)", "-", base)  # a printed range `52 to 57` is id `52-57` (R10)
     parts = []
     for piece in base.split("."):
         if piece in _ENGLISH_NUMBERS:
@@ -372,7 +374,9 @@ def measure_tree(doc) -> dict:
         kind = kinds[cid]
         number = kind[1] + dup if kind else None
         if kind and kind[0] == "art" and "." not in base:
-            measured["article_ids"].append(number)
+            # a range of articles (第五十五条から第六十三条まで, art55-63) is named by its first number
+            ranged = c.label and any(w in c.label for w in _RANGE_WORDS)
+            measured["article_ids"].append(number.split("-")[0] + dup if ranged else number)
         elif kind and kind[0] == "ch":
             measured["chapter_ids"].append(number)
         elif kind and kind[0] == "part":
@@ -399,7 +403,8 @@ def measure_tree(doc) -> dict:
             depth = base.count(".") + 1
             if depth in (2, 3):
                 measured[("second_level", "third_level")[depth - 2]].append(cid)
-        if c.parent_id is None and c.clause_id != "preamble" and not (kind and kind[0] in ("ch", "book", "title")):
+        section = has_parts and not kind and _BARE_NUMBER.match(base)  # a section before the first Part (R11)
+        if c.parent_id is None and c.clause_id != "preamble" and not (kind and kind[0] in ("ch", "book", "title")) and not section:
             measured["top_level"].append(number if kind else cid)
     measured["articles"] = len(measured["article_ids"])
     measured["inserted_article_ids"] = [a for a in measured["article_ids"] if "-" in a]
@@ -408,7 +413,12 @@ def measure_tree(doc) -> dict:
     measured["divisions"] = len(measured["division_ids"])
     measured.update(counts)
     measured["parts"] = len(measured["part_ids"]) or counts["books"]
-    measured["supp"] = counts["supplementary_provisions"] > 0
+    # a chapter headed 附则 / 附則 (第八章 附则) is the supplementary provisions too
+    supp_chapter = any(
+        kinds.get(c.clause_id) and kinds[c.clause_id][0] == "ch" and re.sub(r"\s", "", c.heading or "") in ("附则", "附則")
+        for c in clauses
+    )
+    measured["supp"] = counts["supplementary_provisions"] > 0 or supp_chapter
     measured["toc"] = None
     measured["toc_duplicates"] = list(measured["duplicates"])
     measured["warnings"] = list(doc.warnings)

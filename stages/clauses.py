@@ -39,10 +39,13 @@ from stages.numbering import (
     indent_width,
     is_heading_like,
     is_heading_like_at,
+    drop_printed_zeros,
+    provision_label,
     scan_line,
     words_end,
 )
 from stages import layout, recitals
+from stages.plausibility import plausibility_warnings
 from stages.records import Clause, Document
 
 PREAMBLE_ID = "preamble"
@@ -50,7 +53,15 @@ _DYNAMIC_RANK = 100  # numbers, items and bullets nest freely below divisions
 _SAME_STYLE_DEPTH = 3  # lists of one style nest at most this deep (a restart beyond it is a sibling list)
 _CONTENTS_TITLE = re.compile(r"^\s*(?:table\s+of\s+contents|contents|目\s*录)\s*$", re.IGNORECASE)
 # The divisions whose numbers restart inside another, the nearest open one of those (R6, R9).
-_HELD_BY = {"chapter": ("title", "book"), "title": ("part", "book"), "part": ("book",), "section": ("chapter",)}
+_HELD_BY = {
+    "chapter": ("title", "book"), "title": ("part", "book"), "part": ("book",), "section": ("chapter",),
+    "division": ("part",), "subdivision": ("division",),
+}  # fmt: skip
+# How far a section number may jump ahead of the last one (repealed sections leave gaps; a
+# larger jump is a number in the text, or a quoted amendment's section: R11).
+_PROVISION_GAP_MAX = 20
+# How many later lines with the same label a contents entry is compared with (R0).
+_TOC_LOOKAHEAD = 64
 _JOIN_DECIMAL_STYLES = ("1、", "一、")  # R2: a restarted N、 list gives 5.1, not 5(1)
 _INLINE_HEADING = re.compile(r"^((?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)(?:[ ]+(?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)){0,7})\.[ ]+\S")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -76,6 +87,7 @@ class _Node:
     has_children: bool = False
     level: int = 0  # stored, not walked up the parents: the depth is the parent's plus one
     continued: bool = False  # its first line's sentence runs on into the next (R16): no heading
+    scoped: bool = False  # an article numbered inside its supplementary block (supp2.art1), not the law's
 
     def __post_init__(self) -> None:
         if self.clause_id != PREAMBLE_ID:
@@ -104,6 +116,74 @@ def _resolve_sections(labels: list[Label]) -> list[Label]:
     ]
 
 
+def through_sections(text: str, labels: list[Label]) -> tuple[list[Label], dict[int, list[Label]]]:
+    """R11: in a statute grouped in Parts whose provisions are not articles (the common-law
+    tradition: Hong Kong, Australia, Canada, the UK), a number at a line start is a section
+    (`1 Short title`, `35A.`, `4.01`, `52 to 57`), whatever follows it. The section label
+    replaces the line's other line-start labels, which are returned by the section's start
+    so that `sections_in_order` can give them back where the number is no section.
+
+    Printed zeros (R10): `2.03` is section `2.3` unless the document also prints `2.3`,
+    where both keep their printed form (`4.01` beside `4.1`)."""
+    divisions = {lab.style for lab in labels if lab.kind == "division"}
+    if "part" not in divisions or "article" in divisions:
+        return labels, {}
+    provisions: list[Label] = []
+    pos = 0
+    for line in text.split("\n"):
+        lab = provision_label(line, pos)
+        if lab is not None:
+            provisions.append(lab)
+        pos += len(line) + 1
+    if not provisions:
+        return labels, {}
+    printed: dict[str, set[str]] = {}
+    for lab in provisions:
+        printed.setdefault(drop_printed_zeros(lab.token), set()).add(lab.token)
+    provisions = [
+        lab if len(printed[drop_printed_zeros(lab.token)]) > 1 else replace(lab, token=drop_printed_zeros(lab.token))
+        for lab in provisions
+    ]
+    lines = {lab.line_start: lab for lab in provisions}
+    originals: dict[int, list[Label]] = {}
+    kept = []
+    for lab in labels:
+        section = lines.get(lab.line_start) if not lab.mid_line else None
+        if section is not None:
+            originals.setdefault(section.start, []).append(lab)
+        else:
+            kept.append(lab)
+    return sorted(kept + provisions, key=lambda lab: lab.start), originals
+
+
+def sections_in_order(text: str, labels: list[Label], originals: dict[int, list[Label]]) -> list[Label]:
+    """Keep the sections proposed by `through_sections` that run in order: each at or after
+    the last one (`6`, `6AA`, `6A`: an insertion shares its base) and at most
+    `_PROVISION_GAP_MAX` past it, never one already made. Numbering starts over in each
+    attachment, whose decimals are R1 paths (`1.1` under clause `1`), not inserted sections.
+    A number that is no section gets its line's other labels back. A section's first
+    subsection may share its line (`2 (1) The definitions ...`): it becomes a label too."""
+    out: list[Label] = []
+    last, used, attachment = 0, set(), False
+    for lab in labels:
+        if lab.kind == "division" and lab.style == "exhibit":
+            last, used, attachment = 0, set(), True
+        if not (lab.kind == "division" and lab.style == "provision"):
+            out.append(lab)
+            continue
+        if lab.token in used or not last <= lab.value <= last + _PROVISION_GAP_MAX or (attachment and "." in lab.token):
+            out.extend(originals.get(lab.start, ()))
+            continue
+        used.add(lab.token)
+        last = int(re.match(r"\d+", lab.token.rpartition("-")[2]).group())
+        out.append(lab)
+        rest = text[lab.body_start : lab.line_end]
+        item = next(iter(scan_line(rest, lab.body_start)), None) if rest[:1] == "(" else None
+        if item is not None and item.kind == "item":
+            out.append(replace(item, indent=lab.indent))
+    return out
+
+
 def _key(lab: Label) -> tuple:
     return (lab.kind, lab.style, lab.value, lab.path, lab.token)
 
@@ -114,13 +194,43 @@ def _rest_of_line(text: str, lab: Label) -> str:
 
 def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
     """Remove a table of contents: a run of heading-only label lines, before the body text,
-    whose labels all come again later (PIPL's English "Contents" block)."""
+    whose labels all come again later (PIPL's English "Contents" block). An entry that
+    repeats a later heading word for word is an entry whatever its words (`6F State
+    instrumentalities etc. treated as organisations`, where `etc. ` reads like a sentence end)."""
     heads = [
         i for i, lab in enumerate(labels) if not lab.mid_line and not lab.long and lab.kind in ("division", "decimal", "number")
     ]
-    body_at = next(
-        (i for i in heads if (rest := _rest_of_line(text, labels[i]).strip()) and not _toc_entry_text(rest)), len(labels)
-    )
+    def words(lab: Label) -> str:
+        return " ".join(_without_page_number(_rest_of_line(text, lab)).split()).casefold()
+
+    printed = Counter((_key(labels[i]), words(labels[i])) for i in heads)
+    next_same: dict[int, int] = {}  # head index -> the next head with the same label
+    last_of: dict[tuple, int] = {}
+    for i in reversed(heads):
+        if _key(labels[i]) in last_of:
+            next_same[i] = last_of[_key(labels[i])]
+        last_of[_key(labels[i])] = i
+
+    def entry_text(lab: Label) -> bool:
+        rest = _rest_of_line(text, lab).strip()
+        return _toc_entry_text(rest) or printed[(_key(lab), words(lab))] > 1
+
+    def comes_again(i: int) -> bool:
+        """The next line with the same label repeats this one's words, or begins them (a
+        contents entry may add its page or article range: `総則（第一条―第二十八条）`);
+        `Part II` in a later table of amendments repeats no heading."""
+        mine = words(labels[i])
+        j = next_same.get(i)
+        for _ in range(_TOC_LOOKAHEAD):  # a bounded walk: `Division 1` heads a division in every Part
+            if j is None:
+                return False
+            theirs = words(labels[j])
+            if mine == theirs or (mine and theirs and (mine.startswith(theirs) or theirs.startswith(mine))):
+                return True
+            j = next_same.get(j)
+        return False
+
+    body_at = next((i for i in heads if _rest_of_line(text, labels[i]).strip() and not entry_text(labels[i])), len(labels))
     later = Counter(_key(labels[i]) for i in heads)
     toc: list[int] = []
     run: list[int] = []
@@ -130,7 +240,7 @@ def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
             break
         lab = labels[i]
         seen[_key(lab)] += 1
-        is_entry = later[_key(lab)] > seen[_key(lab)] and _toc_entry_text(_rest_of_line(text, lab))
+        is_entry = later[_key(lab)] > seen[_key(lab)] and comes_again(i) and entry_text(lab)
         contiguous = bool(run) and not text[labels[run[-1]].line_end : lab.line_start].strip()
         if is_entry and (not run or contiguous):
             run.append(i)
@@ -358,7 +468,12 @@ class _Outline:
         self.has_books = any(lab.kind == "division" and lab.style == "book" for lab in labels)
         self.top_last: dict[str, int] = {}  # last value per style at the top level
         self.article_last: int | None = None  # articles are numbered through the whole law
+        # R13: several supplementary blocks (the 附則 of each amending act) are supp1, supp2, ...
+        self.supplementary_blocks = sum(1 for lab in labels if lab.style == "supplementary")
+        self.supplementary_seen = 0
+        self.block_scoped: dict[int, bool] = {}  # id of a supplementary block -> its articles are its own
         self.words_until: dict[int, int] = {}  # line end -> where its words end (is_heading_like_at)
+        self.printed_apart = _printed_apart(labels)  # decimals printed both with and without zeros
 
     # -- helpers
     def _ids(self, wanted: str, node: _Node) -> str:
@@ -384,7 +499,7 @@ class _Outline:
         node.clause_id = self._ids(wanted_id, node)
         if node.style is not None and node.value is not None:
             self._last(node.parent)[node.style] = node.value
-            if node.style == "article":
+            if node.style == "article" and not node.scoped:
                 self.article_last = node.value
         if node.parent is not None:
             node.parent.has_children = True
@@ -452,18 +567,24 @@ class _Outline:
         while self.stack and self.stack[-1].rank >= rank:
             self.stack.pop()
         parent = self.stack[-1] if self.stack else None
+        block = self._supplementary_block(lab) if division == "article" else None
         if lab.style == "supplementary":
-            wanted = "supp"
+            self.supplementary_seen += 1
+            wanted = "supp" if self.supplementary_blocks == 1 else f"supp{self.supplementary_seen}"
         elif division == "exhibit":
             wanted = lab.token  # its kind and number: exhA, sch2, annex3 (R13)
+        elif block is not None:
+            wanted = f"{block.clause_id}.{DIVISION_ID_PREFIX[division]}{lab.token}"
         else:
             # the token, not the value: an inserted number keeps its insertion (art17-1, art44a: R10)
-            wanted = self._scope() + self._under(division, f"{DIVISION_ID_PREFIX[division]}{lab.token}")
-        node = self._node(lab, parent, rank=rank, division=division, style=division)
-        if division == "article":
+            wanted = self._under(division, f"{DIVISION_ID_PREFIX[division]}{lab.token}")
+        node = self._node(lab, parent, rank=rank, division=division, style=division, scoped=block is not None)
+        if division == "article" or (division == "provision" and lab.token.isdecimal()):
             node.path = (lab.value,)
-        if division != "exhibit" and lab.style != "supplementary":
+        if division not in ("exhibit", "provision") and lab.style != "supplementary":
             self._check_sequence(parent, node, division, lab.value, str(lab.value))
+        if lab.last is not None:
+            node.value = lab.last  # a range (R10): the next number continues after its last
         self._push(node, wanted)
 
     def _expected_division(self, lab: Label) -> bool:
@@ -476,12 +597,28 @@ class _Outline:
             last = self._last(holder).get(lab.style)
         return lab.value == (last or 0) + 1
 
+    def _supplementary_block(self, lab: Label) -> _Node | None:
+        """The open supplementary block that numbers this article itself (R13): any of several
+        blocks (each amending act's 附則 restarts at 第一条), or a single block whose article
+        does not continue the law's numbering. A single 附则 whose article continues it
+        (第四百五十二条 after 第四百五十一条) leaves the article the law's: `art452`."""
+        block = next((n for n in reversed(self.stack) if n.label is not None and n.label.style == "supplementary"), None)
+        if block is None:
+            return None
+        scoped = self.block_scoped.get(id(block))
+        if scoped is None:  # decided by the block's first article
+            restarts = self.article_last is not None and lab.value is not None and lab.value <= self.article_last
+            scoped = self.block_scoped[id(block)] = self.supplementary_blocks > 1 or restarts
+        return block if scoped else None
+
     def _under(self, division: str, wanted: str) -> str:
         """Chapters restart in each book and sections in each chapter, so their ids carry
-        the holder's: `book3.ch2`, `ch2.sec1`, `book3.part1` (articles run through the law)."""
+        the holder's: `book3.ch2`, `ch2.sec1`, `book3.part1`, `part5.div2.subA` (articles and
+        common-law sections run through the law). Inside an attachment the holder's id carries
+        the attachment's; a division without holder gets it here (`sch2.part1`)."""
         holders = _HELD_BY.get(division, ())
         holder = next((n for n in reversed(self.stack) if n.division in holders), None)
-        return f"{holder.clause_id}.{wanted}" if holder else wanted
+        return f"{holder.clause_id}.{wanted}" if holder else self._scope() + wanted
 
     def _last(self, parent: _Node | None) -> dict[str, int]:
         return parent.last_child if parent is not None else self.top_last
@@ -491,7 +628,7 @@ class _Outline:
         recorded when their id is made unique)."""
         if value is None:
             return
-        last = self.article_last if style == "article" else self._last(parent).get(style)
+        last = self.article_last if style == "article" and not node.scoped else self._last(parent).get(style)
         if last is None:
             if value != 1 and style not in DIVISION_RANK:
                 node.anomalies.append(f"list_start: the list starts at {shown}")
@@ -531,7 +668,8 @@ class _Outline:
                 node.anomalies.append(f"list_start: the numbering under {parent.clause_id if parent else 'the top'} starts at {path[-1]}")
         if lab.mid_line:
             node.anomalies.append(f"mid_line_label: {lab.text.strip()} stands inside a line")
-        self._push(node, self._scope() + ".".join(map(str, path)))
+        shown = _printed(lab) if path in self.printed_apart else ".".join(map(str, path))
+        self._push(node, self._scope() + shown)
 
     def _choose_style(self, lab: Label) -> Label:
         """`(i)` after `(h)` is the letter i; after `(iii)` or at a list start, roman."""
@@ -655,6 +793,26 @@ def _stands_apart(text: str, before: int, start: int) -> bool:
     return len(word) > 1 and word.isupper()
 
 
+_PRINTED_DECIMAL = re.compile(r"\d+(?:\.\d+)+")
+
+
+def _printed(lab: Label) -> str:
+    """A decimal label's number as printed (`Section 1.01.` -> `1.01`)."""
+    m = _PRINTED_DECIMAL.search(lab.text)
+    return m.group() if m else ".".join(map(str, lab.path or ()))
+
+
+def _printed_apart(labels: list[Label]) -> set[tuple[int, ...]]:
+    """The decimal numbers a document prints in two forms (`1.01` and `1.1`): their ids keep
+    the printed form, so that neither is a duplicate of the other (R10). Elsewhere a printed
+    zero is dropped (`2.03` is `2.3`)."""
+    forms: dict[tuple[int, ...], set[str]] = {}
+    for lab in labels:
+        if lab.kind == "decimal" and lab.path is not None:
+            forms.setdefault(lab.path, set()).add(_printed(lab))
+    return {path for path, printed in forms.items() if len(printed) > 1}
+
+
 def _same_label(node: _Node, lab: Label) -> bool:
     """`lab` repeats `node`'s label: printed the same, and not indented deeper."""
     return node.label is not None and node.label.text.strip() == lab.text.strip() and lab.indent <= node.indent
@@ -713,8 +871,11 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     text, scanned = _without_furniture(text, scanned)
     invalid = [lab for lab in scanned if lab.kind == "invalid"]
     labels = _resolve_sections([lab for lab in scanned if lab.kind != "invalid"])
+    labels, originals = through_sections(text, labels)
     labels = drop_contents_blocks(text, labels)
     labels = drop_table_of_contents(text, labels)
+    if originals:
+        labels = sections_in_order(text, labels, originals)
     continuations = [lab for lab in labels if _continues_sentence(text, lab)]
     if continuations:
         dropped = {id(lab) for lab in continuations}
@@ -771,6 +932,7 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
                 anomalies=tuple(node.anomalies),
             )
         )
+    warnings.extend(plausibility_warnings(text, clauses, labels))
     return clauses, warnings
 
 

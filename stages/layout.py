@@ -26,6 +26,13 @@ _CONTENTS_PHRASE = re.compile(r"(?i:table\s+of\s+contents|\bcontents\b)|目\s*[�
 _CONTENTS_TITLE_MAX_CHARS = 80
 # What ends a contents entry: its page number (arabic, or roman in front matter) or a dot leader.
 _PAGE_TAIL = re.compile(r"(?:\d{1,4}|[ivxl]{1,6}|\.{3,}|…+)\s*$")
+# What a statute's contents entry ends in instead of a page number: the range of articles the
+# division holds, in brackets (`（第一条―第二十八条）`, `（第一条至第八条）`, `(Articles 1-28)`, `(ss. 1–5)`).
+_LOCATOR_RANGE = re.compile(
+    r"[^()]{0,12}?(?:\d+|[〇零一二三四五六七八九十百千]+)[^()\d]{0,8}?\s*(?:[-–—―‐－~～〜]|至|到|から|to)\s*"
+    r"[^()\d]{0,12}?(?:\d+|[〇零一二三四五六七八九十百千]+)[^()]{0,12}"
+)
+_LOCATOR_MAX_CHARS = 60
 _INNER_PAGE = re.compile(r"[A-Za-z)] \d{1,3} +(?=[A-Z§])")
 _HEADING_WORDS = 12
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
@@ -120,10 +127,31 @@ def is_contents_title(line: str, starts_with_label: bool) -> bool:
     return bool(s) and len(s) <= _CONTENTS_TITLE_MAX_CHARS and not starts_with_label and _CONTENTS_PHRASE.search(s) is not None
 
 
+def article_range_tail(line: str) -> bool:
+    """A statute's contents entry: the line ends in the range of articles its division holds,
+    in brackets, where other tables print a page number (`第一章　総則（第一条―第二十八条）`,
+    `第二章　一般规定（第九条至第二十条）`, `Chapter 2 Scope (Articles 3-7)`). Only the
+    last bracket is read, so the test is linear in the line."""
+    s = line.rstrip()
+    if not s.endswith((")", "）")):
+        return False
+    opening = max(s.rfind("("), s.rfind("（"))
+    inner = s[opening + 1 : -1]
+    return (
+        0 <= opening
+        and len(inner) <= _LOCATOR_MAX_CHARS
+        and _LOCATOR_RANGE.fullmatch(inner) is not None
+        and _title_cased(s[:opening])
+    )
+
+
 def paged_entry(line: str) -> bool:
     """Entries with their page numbers: the line ends in a page number or a dot leader, or
-    entries run together carry their page numbers between them (`Definitions 1 ARTICLE II`)."""
+    entries run together carry their page numbers between them (`Definitions 1 ARTICLE II`);
+    a statute's entries carry their article ranges instead (`article_range_tail`)."""
     s = line.strip()
+    if article_range_tail(s):
+        return True
     tail = _PAGE_TAIL.search(s)
     if tail is not None:
         return _title_cased(s[: tail.start()])  # the roman page number `i` is no lower-case word

@@ -48,12 +48,20 @@ import roman
 from stages import lang
 from stages.lang.zh import HAN_DIGITS
 
-# Rank of each division: a division closes every open level of equal or lower rank.
-DIVISION_RANK = {"exhibit": 0, "book": 1, "part": 2, "title": 3, "chapter": 4, "section": 5, "article": 6}
+# Rank of each division: a division closes every open level of equal or lower rank. A
+# `provision` is a section of a common-law statute, numbered through the whole text like an
+# article but written without a word (`1 Short title`, `35A.`, `4.01`: R11); its id is its number.
+DIVISION_RANK = {
+    "exhibit": 0, "book": 1, "part": 2, "title": 3, "chapter": 4, "section": 5, "division": 6, "subdivision": 7,
+    "article": 8, "provision": 8,
+}  # fmt: skip
 DIVISION_ID_PREFIX = {
     "exhibit": "exh", "book": "book", "part": "part", "title": "title", "chapter": "ch", "section": "sec",
-    "article": "art",
+    "division": "div", "subdivision": "sub", "article": "art", "provision": "",
 }  # fmt: skip
+# Divisions that group others and carry only a title on their line: `Part 1 sets out ...` at a
+# line start is a sentence that cites the Part, not its heading.
+GROUPING_DIVISIONS = frozenset({"book", "part", "title", "chapter", "division", "subdivision"})
 # The units after 第N that head a division (编 -> book, ... 条 -> article), every known language's.
 HEADING_UNITS = {w: language.structure_words[w] for language in lang.known() for w in language.heading_units}
 # The words before (or after) a number that head a division (`artikel` -> article), lower case.
@@ -69,6 +77,9 @@ LABEL_NUMBERS = {
 }
 _INSERTION_MARKS = "".join(dict.fromkeys("".join(language.insertion_marks for language in lang.known())))
 _INSERTION_WORDS = {w.lower() for language in lang.known() for w in language.insertion_words}
+# Range words between two numbered labels (から, 及び, 至) and the words that close a range (まで).
+_RANGE_WORDS = {w for language in lang.known() for w in language.range_words}
+_RANGE_CLOSERS = {c for language in lang.known() for c in language.range_words.values() if c}
 # Characters read as another's in a label (條 -> 条): one for one, so offsets stay exact.
 _VARIANTS = str.maketrans({k: v for language in lang.known() for k, v in language.variants.items()})
 _VARIANT_CHARS = re.compile(f"[{re.escape(''.join(map(chr, _VARIANTS)))}]") if _VARIANTS else None
@@ -115,6 +126,7 @@ class Label:
     alt_style: str | None = None  # "(i)" could be a letter or a roman numeral
     alt_value: int | None = None
     alt_token: str | None = None
+    last: int | None = None  # a range label's last number (第五十五条から第六十三条まで: 63; R10)
 
 
 # --------------------------------------------------------------------------- numerals
@@ -282,9 +294,12 @@ def _alternatives(words) -> str:
 _HEADING_ALTERNATIVES = _alternatives(HEADING_UNITS)
 _INSERTION = rf"(?:[{re.escape(_INSERTION_MARKS)}][{HAN_DIGITS}\d]+)*" if _INSERTION_MARKS else ""
 # A division's number written with digits or roman numerals: `5`, `44a`, `5bis`, `5-bis`, `IV`.
+# Common-law insertions keep capitals (`Part 6A`, `Division 1AA`, `Part IIIA`), a Canadian one is
+# decimal (`DIVISION 1.1`, alone on its line), and a subdivision is lettered (`Subdivision A`).
 _LATIN_NUMBER = (
-    rf"(?P<{{0}}_num>\d{{{{1,4}}}}(?:[a-zA-Z](?![a-zA-Z])|-?(?i:{_alternatives(_INSERTION_WORDS)})(?![a-zA-Z]))?"
-    rf"|[IVXLCDM]+|[IVXLC]+1[IVXLC1]*|[ivxlcdm]+)"
+    rf"(?P<{{0}}_num>\d{{{{1,4}}}}(?:\.\d{{{{1,3}}}}(?=[ \t]*$)|[A-Z]{{{{1,3}}}}(?![a-zA-Z])|[a-z](?![a-zA-Z])"
+    rf"|-?(?i:{_alternatives(_INSERTION_WORDS)})(?![a-zA-Z]))?"
+    rf"|[IVXLCDM]+[A-Z]{{{{0,2}}}}|[IVXLC]+1[IVXLC1]*|[ivxlcdm]+|[A-Z](?![A-Za-z]))"
 )
 # ... or spelled out: `FIVE`, `twenty-one`, `premier`, `1er`.
 _SPELLED = _alternatives(LABEL_NUMBERS)
@@ -294,21 +309,24 @@ _LINE_START = re.compile(
     (?P<bullet>[{re.escape(BULLETS)}][ \t]*(?=[(\[]))?          # "- (1)": a bullet before an item
     (?:
         第[ ]*(?P<cn_num>[{HAN_DIGITS}]+|\d+(?:-\d+)*)[ ]*(?P<cn_unit>{_HEADING_ALTERNATIVES})
-            (?P<cn_ins>{_INSERTION})(?=\s|$)
-      | (?P<supp>附[ ]*则)[ ]*$
+            (?P<cn_ins>{_INSERTION})
+            (?:(?P<cn_to>{_alternatives(_RANGE_WORDS) or "(?!)"})[ ]*                # R10: 第五十五条から第六十三条まで
+                第[ ]*(?P<cn_num2>[{HAN_DIGITS}]+|\d+(?:-\d+)*)[ ]*(?P<cn_unit2>{_HEADING_ALTERNATIVES})
+                (?P<cn_ins2>{_INSERTION})(?:{_alternatives(_RANGE_CLOSERS) or "(?!)"})?)?(?=\s|$)
+      | (?P<supp>附[ ]*则)(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*\S{{0,2}}[ ]*)?$)   # 附　則　（…法律第一四〇号）　抄
       | (?P<en_div>(?i:{_alternatives(DIVISION_WORDS)}))[ ]*(?<=[. ])
             (?:(?P<en_word>(?i:(?:{_SPELLED})(?:[- ](?:{_SPELLED}))?))(?![\w-])|{_LATIN_NUMBER.format("en")})
             (?P<en_tail>[.:])?(?=[ \t]|$|[-—–])
       | (?P<nf_num>\d{{1,3}})\.[ ]*(?P<nf_word>(?i:{_alternatives(_NUMBER_FIRST_WORDS) or "(?!)"}))(?P<nf_tail>:)?(?=\s|$)
       | (?P<exh>(?i:{_alternatives(_LATIN_ATTACHMENTS)}))[ ]+(?P<exh_id>(?:[IVXLC]{{1,6}}|[A-Z]{{1,2}})(?:-\d{{1,2}})?|\d{{1,3}}(?:\.\d{{1,3}})*)
             (?P<exh_tail>[.:])?(?=[ \t]|$|[-—–])
-      | (?P<cn_exh>{_alternatives(_HAN_ATTACHMENTS)})[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?[ ]*$
+      | (?P<cn_exh>{_alternatives(_HAN_ATTACHMENTS)})[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*)?$)  # 別表（第百九十五条関係）
       | (?P<sec_word>(?i:section|§)[ ]*)(?P<sec_path>\d+(?:\.\d+)+)(?P<sec_tail>[.:]?)(?![\d%])
       | (?P<dec>\d+(?:\.\d+)+)(?P<dec_tail>[.,:、]?)(?![\d%A-Za-z.])
       | (?P<sdec>\d{{1,3}}\.[ ]\d{{1,3}})\.(?=[ \t]+\S)
       | (?P<num>\d+)(?P<num_tail>[.、)])(?![\d%])
       | (?P<han>[一二三四五六七八九十]{{1,3}})、
-      | \((?P<pnum>\d+)\)
+      | \((?P<pnum>\d+)(?P<pnum_ins>[A-Z]{{1,2}})?\)
       | \((?P<phan>[一二三四五六七八九十]{{1,3}})\)
       | \((?P<plow>[a-z]{{1,5}})\)
       | \((?P<pup>[A-Z]{{1,5}})\)
@@ -455,7 +473,10 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         numbers = [ordinal_to_int(part) for part in parts]
         if None in numbers:
             return Label("invalid", "invalid", None, "", None, **common)
-        return Label("division", division, numbers[0], "-".join(map(str, numbers)), None, **common)
+        token = "-".join(map(str, numbers))
+        if g["cn_to"]:
+            return _range_label(g, division, numbers[0], token, common)
+        return Label("division", division, numbers[0], token, None, **common)
     if g["supp"]:
         return Label("division", "supplementary", None, "", None, **common)
     if g["en_div"]:
@@ -495,7 +516,8 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         return Label("number", "一、", value, str(value), None, **common)
     if g["pnum"]:
         value = int(g["pnum"])
-        return Label("item", _item_style(bullet, "(1)"), value, str(value), None, **common)
+        # `(2A)`: a subsection inserted after (2) keeps its letter and follows its base (R10)
+        return Label("item", _item_style(bullet, "(1)"), value, f"{value}{g['pnum_ins'] or ''}", None, **common)
     if g["phan"]:
         value = han_to_int(g["phan"])
         return Label("item", _item_style(bullet, "(一)"), value, str(value), None, **common)
@@ -535,6 +557,20 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
 
 
 _LINE_GAP = re.compile(r"[ \t]{3,}")
+
+
+def _range_label(g: dict, division: str, value: int, token: str, common: dict) -> Label | None:
+    """A label naming a range of one unit (`第五十五条から第六十三条まで`, `第百二十九条及び第百三十条`,
+    `第五条至第八条`): one clause, id `art55-63` (R10), `last` the range's last number so that
+    the next label continues after it. Two different units or a range that runs backwards
+    are no label."""
+    parts = g["cn_num2"].split("-") + (_INSERTION_MARK.split(g["cn_ins2"])[1:] if g["cn_ins2"] else [])
+    numbers = [ordinal_to_int(part) for part in parts]
+    if None in numbers or HEADING_UNITS[g["cn_unit2"]] != division or numbers[0] < value:
+        return None
+    return Label("division", division, value, f"{token}-{'-'.join(map(str, numbers))}", None, last=numbers[0], **common)
+
+
 _INSERTION_MARK = re.compile(f"[{re.escape(_INSERTION_MARKS)}]" if _INSERTION_MARKS else "(?!)")
 _INSERTED = re.compile(r"(\d+)-?(\D*)")
 
@@ -550,6 +586,17 @@ def _word_division(g: dict, text: str, rest: str, common: dict) -> Label | None:
     first_word = rest.split(None, 1)[0] if rest.strip() else ""
     if first_word.islower() and first_word in REFERENCE_WORDS:
         return None
+    if division in GROUPING_DIVISIONS and first_word[:1].islower() and first_word.lower() not in _INSERTION_WORDS:
+        return None  # "Part 1 sets out principles ...", "Division 2 deals with ...": a sentence
+    number = g["en_num"] or ""
+    if "." in number:
+        base, fraction = number.split(".")
+        if division in ("section", "article"):  # `Section 2.03` alone on its line: a decimal path (R1)
+            path = (int(base), int(fraction))
+            return Label("decimal", "N.N", path[-1], str(path[-1]), path, **common)
+        return Label("division", division, int(base), f"{int(base)}.{fraction}", None, **common)
+    if division == "subdivision" and len(number) == 1 and number.isupper():  # `Subdivision C` is the third
+        return Label("division", division, letter_value(number), number, None, **common)
     if g["en_word"]:
         if not (text.isupper() or not rest.strip() or is_heading_like(rest)):
             return None
@@ -565,18 +612,31 @@ def _word_division(g: dict, text: str, rest: str, common: dict) -> Label | None:
         token = base.lstrip("0") + (insertion.lower() if insertion.lower() in _INSERTION_WORDS else insertion)
         token = token if token[0].isdecimal() else "0" + token
     else:
-        # `ARTICLE I1`: text extracted from a scan writes the digit 1 for the letter I; read so,
-        # the number counts only where it is the one expected next (`bare`)
-        misread = "1" in g["en_num"]
-        value = roman_to_int(g["en_num"].replace("1", "I"))
+        if "1" in g["en_num"]:
+            # `ARTICLE I1`: text extracted from a scan writes the digit 1 for the letter I; read so,
+            # the number counts only where it is the one expected next (`bare`)
+            value = roman_to_int(g["en_num"].replace("1", "I"))
+            if value is None:
+                return None
+            return Label("division", division, value, str(value), None, bare=True, **common)
+        value, token = _roman_with_insertion(g["en_num"])
         if value is None:
             return None
-        token = str(value)
-        if misread:
-            return Label("division", division, value, token, None, bare=True, **common)
     # "Section 1" is a statute section inside a chapter, or a contract's top-level
     # number; clauses.py decides by whether a chapter is open.
     return Label("division", division, value, token, None, **common)
+
+
+def _roman_with_insertion(numeral: str) -> tuple[int | None, str]:
+    """A roman number and the capitals inserted after it (`IIIA` -> 3, `3A`; `VIB` -> 6, `6B`):
+    the longest prefix that is a roman numeral is the base. A single letter that is no roman
+    numeral (`Part A`) is no number here."""
+    for cut in range(len(numeral), 0, -1):
+        value = roman_to_int(numeral[:cut])
+        if value is not None:
+            insertion = numeral[cut:]
+            return (value, f"{value}{insertion}") if insertion.isupper() or not insertion else (None, "")
+    return None, ""
 
 
 def _with_alt(label: Label, style: str, value: int, token: str) -> Label:
@@ -727,3 +787,42 @@ def format_item_token(style: str, value: int) -> str:
     if base in ("(i)", "(I)", "i.", "I.", "i)", "I)"):
         return roman.toRoman(value).lower()
     return str(value)
+
+
+# ----------------------------------------------------------------- through-numbered sections
+
+# A section of a common-law statute (R10, R11): its number, with capitals or a decimal inserted
+# (`35A`, `6AA`, `4.01`), or a range of them (`52 to 57`, `58 and 59`), an optional dot, then
+# words on the same line; `*` before it is a footnote mark (`*72`).
+_PROVISION = re.compile(
+    r"(?P<mark>\*)?(?P<num>\d{1,4}(?:[A-Z]{1,3}|\.\d{1,3})?)"
+    r"(?:[ ]+(?:to|and)[ ]+(?P<last>\d{1,4}(?:[A-Z]{1,3}|\.\d{1,3})?))?\.?(?=[ \t]+\S)"
+)
+
+
+def provision_label(line: str, line_start: int) -> Label | None:
+    """The section number at the start of `line`, if it has one: `1 Short title`, `2A. Further
+    duty`, `2 (1) The definitions ...`, `4.01 This Part ...`, `52 to 57 [Amendments]`. Whether
+    the line is a section is the clause parser's decision (only in a statute grouped in Parts,
+    only in the order sections run); here it is only proposed. The token is the number as
+    printed, a range joined by `-` (`52-57`); `value` is the base number."""
+    stripped = line.lstrip()
+    if not stripped or not (stripped[0].isdecimal() or stripped[0] == "*"):
+        return None
+    m = _PROVISION.match(stripped)
+    if m is None:
+        return None
+    lead = len(line) - len(stripped)
+    number = m.group("num")
+    token = number + (f"-{m.group('last')}" if m.group("last") else "")
+    rest = stripped[m.end() :]
+    start, end = line_start + lead, line_start + lead + m.end()
+    return Label(
+        "division", "provision", int(re.match(r"\d+", number).group()), token, None, stripped[: m.end()], start, end,
+        end + len(rest) - len(rest.lstrip()), line_start, line_start + len(line), indent_width(line),
+    )  # fmt: skip
+
+
+def drop_printed_zeros(token: str) -> str:
+    """`2.03` -> `2.3`, `007` -> `7` (R1): each component as an integer, letters kept."""
+    return "-".join(".".join(re.sub(r"^0+(?=\d)", "", piece) for piece in part.split(".")) for part in token.split("-"))

@@ -1,14 +1,18 @@
-"""Topic stage: each clause gets zero or more topics from lexnorm's bilingual taxonomy
+"""Topic stage: each clause gets zero or more topics from lexnorm's multilingual taxonomy
 (`stages/data/topics.json`: governing law, liability limitation, minors, ...).
 
 A topic's score for a clause is the sum of the weights of its patterns found in the
 clause (each pattern once; a match in the heading counts double), plus half of the
 parent's heading score for that topic (a clause under "8. Governing Law" leans that
 way), or half of the parent's whole score for a list item (the items of "shall not
-publish the following content:" are content rules). Chinese clauses are matched with the
-Chinese patterns on their own words, not through a translation; which pattern set reads a
-language is its `topic_patterns` (stages/lang/). A clause has every topic whose score
-reaches the threshold.
+publish the following content:" are content rules). Every clause is matched with the
+patterns of its own language on its own words, never through a translation: the taxonomy
+holds one pattern set per language (`patterns_en`, `patterns_zh`, `patterns_de`, ...), and a
+language without a set of its own is read by the set its record names (`topic_patterns` in
+stages/lang/, English by default). Patterns are matched case-insensitively (which changes
+nothing for Han or kana); those of the languages written with spaces are bounded by `\b`,
+those of Chinese and Japanese are substrings, as their words are not separated. A clause
+has every topic whose score reaches the threshold.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ class Topic:
     id: str
     en: str
     zh: str
-    patterns: dict[str, tuple[tuple[re.Pattern, float], ...]]  # "en" / "zh" -> compiled patterns
+    patterns: dict[str, tuple[tuple[re.Pattern, float], ...]]  # pattern set ("en", "zh", "de", ...) -> compiled patterns
 
     @property
     def label(self) -> str:
@@ -45,22 +49,43 @@ class TopicScore:
     terms: tuple[str, ...]  # what matched, for `detail`
 
 
+PATTERN_SET = re.compile(r"patterns_([a-z]{2,3})")
+
+
 @cache
 def taxonomy() -> tuple[float, dict[str, Topic]]:
     raw = json.loads(TAXONOMY.read_text(encoding="utf-8"))
     topics = {}
     for topic_id, spec in raw["topics"].items():
         patterns = {
-            "en": tuple((re.compile(p, re.IGNORECASE), float(w)) for p, w in spec["patterns_en"]),
-            "zh": tuple((re.compile(p), float(w)) for p, w in spec["patterns_zh"]),
+            found.group(1): tuple((re.compile(p, re.IGNORECASE), float(w)) for p, w in value)
+            for key, value in spec.items()
+            if (found := PATTERN_SET.fullmatch(key))
         }
         topics[topic_id] = Topic(topic_id, spec["en"], spec["zh"], patterns)
     return float(raw["threshold"]), topics
 
 
+@cache
+def pattern_sets() -> frozenset[str]:
+    """The languages the taxonomy has patterns for (every topic has a set in each; the
+    topic tests check it)."""
+    _, topics = taxonomy()
+    return frozenset(code for topic in topics.values() for code in topic.patterns)
+
+
 def _script(lang: str | None) -> str:
-    """Which of the taxonomy's pattern sets reads this language (`Language.topic_patterns`)."""
-    return languages.get(lang).topic_patterns
+    """Which of the taxonomy's pattern sets reads this language: its own when the taxonomy
+    has one (German clauses by `patterns_de`, Japanese by `patterns_ja`), else the one its
+    record names (`Language.topic_patterns`; English when it names none or one the taxonomy
+    lacks). A language is read by another's patterns only while it has none of its own: a
+    language borrowing Chinese (ja) keeps Chinese's `topic_patterns` as its fallback."""
+    language = languages.get(lang)
+    sets = pattern_sets()
+    if language.code in sets:
+        return language.code
+    named = getattr(language, "topic_patterns", None)
+    return named if named in sets else "en"
 
 
 def score_clause(
@@ -78,7 +103,7 @@ def score_clause(
     for topic in topics.values():
         total = heading_total = 0.0
         terms = []
-        for pattern, weight in topic.patterns[script]:
+        for pattern, weight in topic.patterns.get(script, ()):
             in_heading = pattern.search(heading) if heading else None
             found = in_heading or pattern.search(body)
             if found:

@@ -219,3 +219,23 @@ def test_align_puts_the_three_kinds_together(tmp_path):
     docs = [translate_document(d, translator) for d in (doc_from_text("c_zh", ZH), doc_from_text("c_en", EN), seed("003"))]
     kinds = {x.kind for x in align(docs)}
     assert kinds == {"translation", "parallel", "topic"}
+
+
+def test_the_swiss_act_in_three_languages_aligns_article_by_article_without_a_manifest():
+    """The Federal Act on Data Protection in German, French and English (77 articles
+    with Art. 44a, 47a, 72a): detected as language versions of one text, every pair
+    links each article to the same article, nothing unmatched."""
+    docs = [
+        classify_document(detect_languages(parse_document(read_document(corpus_file(f"dev/ch_fadp_2020_{code}.txt")))))
+        for code in ("de", "fr", "en")
+    ]
+    pairs = parallel_pairs(docs)
+    assert sorted((a.doc_id, b.doc_id) for a, b, _ in pairs) == [
+        ("ch_fadp_2020_de", "ch_fadp_2020_en"), ("ch_fadp_2020_de", "ch_fadp_2020_fr"), ("ch_fadp_2020_fr", "ch_fadp_2020_en"),
+    ]  # fmt: skip
+    for left, right, found in pairs:
+        assert found["found_by"] == "detection"
+        links = [x for x in parallel_links(left, right, found) if detail(x)["level"] == "clause"]
+        articles = [x for x in links if x.left_clause and re.fullmatch(r"art\d+[a-z]?", x.left_clause)]
+        assert len(articles) == 77 and all(x.right_clause == x.left_clause for x in articles)
+        assert not [x for x in links if x.method == "unmatched"]

@@ -66,7 +66,7 @@ def test_japanese_borrows_chinese_explicitly():
     for field in ("numeral_chars", "scale_words", "structure_words", "counters", "sentence_ends", "topic_patterns"):
         assert getattr(ja, field) == getattr(zh, field), field
     assert ja.word_segmentation == "jieba-for-han" and not ja.dictionary_gloss
-    assert _script("ja") == "zh"
+    assert _script("ja") == "ja"  # the taxonomy has Japanese patterns of its own
     assert tokens_for("第十二条の規定", "ja") == segment_chinese("第十二条の規定")
     assert tokens_for("これは テスト", "ja") == word_tokens("これは テスト")
 
@@ -95,6 +95,9 @@ def test_value_of_one_written_number(written, value):
         ("三十日内", {30: 1}), ("二〇二五年七月一日起施行", {2025: 1, 7: 1, 1: 1}), ("第十十条", {}),
         ("第一百二十三条", {123: 1}), ("处五千万元以下罚款", {50_000_000: 1}), ("within thirty (30) days", {30: 2}),
         ("the third paragraph", {3: 1}), ("on July 1, 2025", {7: 1, 1: 1, 2025: 1}), ("1,200万元", {12_000_000: 1}),
+        # words with a numeral that are no quantity: third party, third person, two or more
+        ("不得向第三方披露", {}), ("第三人", {}), ("两个以上", {}), ("三个月内", {3: 1}), ("第一分编", {1: 1}),
+        ("第一條", {1: 1}),
     ],
 )  # fmt: skip
 def test_mentions_in_running_text(text, found):
@@ -148,7 +151,7 @@ def test_the_parser_reads_its_words_from_the_language_modules():
     from stages.lang import en, zh
 
     chinese = lang.get("zh")
-    units = {"编": "book", "分编": "part", "章": "chapter", "节": "section", "条": "article"}
+    units = {"编": "book", "分编": "part", "部": "part", "分部": "division", "章": "chapter", "节": "section", "条": "article"}
     assert numbering.HEADING_UNITS == units
     assert numbering.HEADING_UNITS == {w: chinese.structure_words[w] for w in chinese.heading_units}
     assert numbering.HAN_DIGITS is zh.HAN_DIGITS is chinese.numeral_chars

@@ -10,8 +10,8 @@ module, the language stage's script tables) joins what `known()` languages hold.
 (which borrows Chinese where it has nothing of its own), `ko.py` Korean, `de.py` German,
 `fr.py` French, `es.py` Spanish, `it.py` Italian. Adding a language is adding its module
 here with a `LANGUAGE = Language(...)` in it: `get` and `known` find it by its file name.
-A code without a module (pt, nl, ...) gets `default(code)`: word tokens, English topic
-patterns, no numerals besides digits; text whose language is unknown (None) gets
+A code without a module (pt, nl, ...) gets `default(code)`: word tokens, its own topic
+patterns if the taxonomy has them (else English ones), no numerals besides digits; text whose language is unknown (None) gets
 `UNDETERMINED`, which cuts Han text with jieba as the languages written in Han do.
 """
 
@@ -37,7 +37,8 @@ class Language:
     # legal dictionary and protected spans), "jieba-for-han" (jieba when the text has Han
     # characters, word tokens otherwise) or "words" (letters-and-digits words).
     word_segmentation: str = "words"
-    # Which pattern set of the topic taxonomy (`patterns_<x>` in stages/data/topics.json) reads it.
+    # Which pattern set of the topic taxonomy (`patterns_<x>` in stages/data/topics.json) reads
+    # it when the taxonomy has none of its own (a language with `patterns_<code>` is read by those).
     topic_patterns: str = "en"
     # A CC-CEDICT dictionary gloss stands in when no model translates it.
     dictionary_gloss: bool = False
@@ -45,8 +46,14 @@ class Language:
     # and the word before an ordinal (第十三条).
     numeral_chars: str = ""
     ordinal_prefix: str = ""
-    # Counters and measure words after which a native numeral is a count or a date (三十日, 五千万元).
+    # Counters and measure words after which a native numeral is a count or a date (三十日, 五千万元),
+    # and general measure words that count only before one of those (三个月 is three months;
+    # 两个以上 "two or more" counts nothing, as "two or more" does not in English).
     counters: str = ""
+    general_measures: str = ""
+    # Words after an ordinal that make it a role, not a number: 第三方, 第三人, 第三者 are "the
+    # third party", which no translation writes as a number.
+    ordinal_roles: str = ""
     # Words for numbers (English "thirty"), ordinals ("third"), months ("July"), and the
     # nouns after which a number word counts something ("days", "copies") or an ordinal
     # names a division ("paragraph"); regex alternatives, matched case-insensitively.
@@ -90,6 +97,11 @@ class Language:
     # or a Latin adverb after it (`5bis`, `3ter`). The inserted label follows its base.
     insertion_marks: str = ""
     insertion_words: tuple[str, ...] = ()
+    # How a label names a range of numbers, usually a block of repealed articles printed as
+    # one stub (第五十五条から第六十三条まで　削除, 第百二十九条及び第百三十条　削除): each word
+    # between the two numbered labels -> the word that may close the range after the second
+    # (から .. まで), or "" (R10). The range is one clause.
+    range_words: Mapping[str, str] = field(default_factory=dict, hash=False)
     # Characters this language writes for another's in the same words (Traditional 條 for
     # 条, 節 for 节): the clause parser reads a label through them, so one table of
     # heading units serves both.
@@ -112,7 +124,7 @@ class Language:
     def __post_init__(self):
         for name in (
             "number_words", "ordinal_words", "month_names", "scale_words", "structure_words", "division_words",
-            "label_numbers", "variants", "attachment_words",
+            "label_numbers", "variants", "attachment_words", "range_words",
         ):  # fmt: skip
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         unknown = [w for w in self.heading_units if w not in self.structure_words]

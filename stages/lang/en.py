@@ -41,12 +41,15 @@ LANGUAGE = Language(
     # ("Article 5, paragraph 2").
     structure_words={
         "book": "Book", "part": "Part", "chapter": "Chapter", "section": "Section", "article": "Article",
+        "division": "Division", "subdivision": "Subdivision",
         "paragraph": "paragraph", "item": "item", "schedule": "Schedule", "annex": "Annex", "exhibit": "Exhibit",
     },  # fmt: skip
-    # `Article 5`, `ARTICLE V`, `ARTICLE FIVE` (a number word), `Art. 44a`, `Chapter 2`, `Title II`.
+    # `Article 5`, `ARTICLE V`, `ARTICLE FIVE` (a number word), `Art. 44a`, `Chapter 2`, `Title II`;
+    # statutes of the common-law tradition group their sections in `Part IIIA`, `Division 2`,
+    # `Subdivision A` (R11).
     division_words={
         "book": "book", "part": "part", "title": "title", "chapter": "chapter", "section": "section",
-        "article": "article", "art.": "article",
+        "article": "article", "art.": "article", "division": "division", "subdivision": "subdivision",
     },  # fmt: skip
     attachment_words={"exhibit": "exh", "schedule": "sch", "annex": "annex", "appendix": "app", "attachment": "att"},
     # R12: an act's recitals run from `Whereas:` to its enacting formula; a contract's from

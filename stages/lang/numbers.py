@@ -75,7 +75,7 @@ def numeral_chars() -> str:
 def _framing() -> str:
     """What may stand around a number that is written out: ordinal prefixes, counters,
     division words, scale words, a percent sign (第12条, 30日, 30%, 1200000元)."""
-    framing = _chars("ordinal_prefix") + _chars("counters") + han_scales() + "%" + " "
+    framing = _chars("ordinal_prefix") + _chars("counters") + _chars("general_measures") + han_scales() + "%" + " "
     return framing + "".join(w for language in lang.known() for w in language.structure_words if len(w) == 1)
 
 
@@ -98,9 +98,18 @@ def _native() -> re.Pattern:
     numeral = f"[{re.escape(numeral_chars())}]+"
     prefixes = _alternatives(language.ordinal_prefix for language in lang.known() if language.ordinal_prefix)
     chars = re.escape(numeral_chars())
-    # A bare numeral is tried only where its run begins: counters are no numeral characters,
-    # so only the run's end can be followed by one, and a long run is read once, not once per character.
-    return re.compile(rf"(?:{prefixes})({numeral})|(?<![{chars}])({numeral})(?=[{re.escape(_chars('counters'))}])")
+    counters, general = re.escape(_chars("counters")), re.escape(_chars("general_measures"))
+    counted = f"[{counters}]" + (f"|[{general}](?=[{counters}])" if general else "")
+    roles = _chars("ordinal_roles")
+    # An ordinal is a number (第十三条, 第百二十一号) unless a role follows it: 第三方, 第三人
+    # ("third party") are no numbers, in the text or in its translation. A bare numeral is
+    # tried only where its run begins: counters are no numeral characters, so only the run's
+    # end can be followed by one, and a long run is read once, not once per character.
+    after_prefix = "".join(f"(?<!{re.escape(p)})" for language in lang.known() if (p := language.ordinal_prefix))
+    return re.compile(
+        rf"(?:{prefixes})({numeral})" + (rf"(?![{numeral_chars()}{re.escape(roles)}])" if roles else "")
+        + rf"|(?<![{chars}]){after_prefix}({numeral})(?={counted})"
+    )
 
 
 @cache
