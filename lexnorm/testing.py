@@ -1,4 +1,5 @@
-"""A noise translation model, for testing translation plumbing without a real model.
+"""What tests and benchmarks build and measure: a noise translation model, hostile inputs,
+and the yardstick of the clause tree against the dev corpus's ground truth.
 
 `build_noise_package()` makes a genuine Argos package: a SentencePiece model trained on
 the texts you give, and a small CTranslate2 Transformer built with `ctranslate2.specs`

@@ -1,4 +1,4 @@
-"""Clause stage: a document's text -> its clause tree (the rules R0-R8 of docs/clause-ids.md).
+"""Clause stage: a document's text -> its clause tree (the rules of docs/clause-ids.md).
 
 The parser is the label grammar of `stages.numbering` plus a stack of open levels:
 
