@@ -30,6 +30,8 @@ from dataclasses import dataclass, field, replace
 from stages.numbering import (
     DIVISION_ID_PREFIX,
     DIVISION_RANK,
+    LABEL_NUMBERS,
+    REFERENCE_WORDS,
     Label,
     clean_heading,
     format_item_token,
@@ -42,7 +44,7 @@ from stages.numbering import (
     scan_line,
     words_end,
 )
-from stages import layout
+from stages import layout, recitals
 from stages.plausibility import plausibility_warnings
 from stages.records import Clause, Document
 
@@ -84,6 +86,7 @@ class _Node:
     last_child: dict[str, int] = field(default_factory=dict)  # child style -> last value
     has_children: bool = False
     level: int = 0  # stored, not walked up the parents: the depth is the parent's plus one
+    continued: bool = False  # its first line's sentence runs on into the next (R16): no heading
     scoped: bool = False  # an article numbered inside its supplementary block (supp2.art1), not the law's
 
     def __post_init__(self) -> None:
@@ -251,6 +254,75 @@ def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
     return [lab for i, lab in enumerate(labels) if i not in drop]
 
 
+# R16: a line that ends on one of these closes its sentence (or its lead-in); quotes and brackets
+# after the mark stay with it.
+_CLOSING_MARKS = ".:;!?。；：！？"
+_CLOSERS = "\"'”’)]）」』"
+
+
+def _continues_sentence(text: str, lab: Label) -> bool:
+    """R16: a label at a line start that only continues the sentence of the line before is text.
+    The line before ends without closing punctuation, with no blank line between, and the label
+    reads on: it repeats the number the line ends on in words (`within seven` / `(7) days`), it is
+    a decimal or a division's number glued to a point (`Section 1.10(b) as promptly as`), or one
+    read on in lower case after a word that cites it (`set out in Section` / `2.05 or 4.04.`). A list under a lead-in without a colon
+    (`does not apply to` / `(a) any ...`, a statute's way) and a heading before a label are no such
+    case: an item's text may begin in lower case, and the word a line ends on says nothing alone.
+    Each look goes back over the white space before the label, one word and at most a heading's
+    length of the line before, so the whole pass is linear."""
+    if lab.mid_line or lab.kind not in ("decimal", "number", "item", "division"):
+        return False
+    end = lab.line_start
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    if text.count("\n", end, lab.line_start) > 1:
+        return False  # a blank line ends a paragraph: a heading, a list lead-in stand before one
+    mark = end
+    while mark > 0 and text[mark - 1] in _CLOSERS:
+        mark -= 1
+    if mark == 0 or text[mark - 1] in _CLOSING_MARKS:
+        return False
+    begin = end
+    while begin > 0 and not text[begin - 1].isspace() and end - begin < 40:
+        begin -= 1
+    window = max(0, end - 120)  # a heading is shorter than this: a longer line is read no further back
+    newline = text.rfind("\n", window, end)
+    if (newline >= 0 or window == 0) and _heading_line(text[newline + 1 : end]):
+        return False
+    word = text[begin:end].lower().strip("(\"'“‘")
+    if lab.kind == "item" and lab.text.strip().startswith("(") and lab.token.isdecimal():
+        parts = word.split("-")
+        if all(p in LABEL_NUMBERS for p in parts) and sum(LABEL_NUMBERS[p] for p in parts) == lab.value:
+            return True  # "within seven" / "(7) days"
+    if lab.kind in ("decimal", "division"):
+        after = text[lab.end : min(lab.line_end, lab.end + 40)]
+        following = after.split(None, 1)[0] if after.strip() else ""
+        reads_on = following[:1].isalpha() and following[:1].islower()
+        return after.startswith("(") or (reads_on and word in _CITING_WORDS)
+    return False
+
+
+# The words after which a line-start decimal read on in lower case is the rest of a citation
+# (`set out in Section` / `2.05 or 4.04.`): every language's reference words, but not `and` / `or`,
+# which end a list's items. A clause may begin in lower case (`9.4.1 when using ...`): alone that
+# says nothing.
+_CITING_WORDS = REFERENCE_WORDS - {"and", "or"}
+
+
+def _heading_line(line: str) -> bool:
+    """A heading in capitals (`GENERAL TERMS`) or in title case (`General Terms`): what follows it
+    begins anew, whatever its first word."""
+    words = line.split()
+    if not words or len(words) > 8:
+        return False
+    if line.isupper():
+        return True
+    return len(words) > 1 and all(w[:1].isupper() or not w[:1].isalpha() or w in _TITLE_SMALL_WORDS for w in words)
+
+
+_TITLE_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
+
+
 def _without_furniture(text: str, labels: list[Label]) -> tuple[str, list[Label]]:
     """R15: the text as the parser reads it, page furniture blanked (same offsets, so spans
     still cover it), and the labels that stood on furniture lines (`- 12 -` is no bullet)."""
@@ -321,6 +393,8 @@ def body_start(labels: list[Label]) -> int:
         return 0
     for i, lab in enumerate(labels):
         if lab.kind == "division" and lab.style in DIVISION_RANK and lab.style != "exhibit":
+            if (lab.mid_line or lab.bare) and lab.value != 1:
+                continue  # inside a run-on line (or misread) only the first division opens the body
             return i
     best_len, best_start = 0, None
     for style in {lab.style for lab in labels if lab.kind == "number" and not lab.mid_line}:
@@ -340,7 +414,12 @@ def body_start(labels: list[Label]) -> int:
         if first_decimal is not None and first_decimal < best_start and labels[first_decimal].path[0] == 1:
             return first_decimal
         return best_start
-    return next((i for i, lab in enumerate(labels) if not lab.mid_line and not lab.bare and not lab.long), len(labels))
+    # an attachment begins only after the body: an EDGAR cover line `EXHIBIT 10.41` before the
+    # agreement is its preamble's (R13)
+    return next(
+        (i for i, lab in enumerate(labels) if not lab.mid_line and not lab.bare and not lab.long and lab.style != "exhibit"),
+        len(labels),
+    )
 
 
 def heading_labels(text: str) -> list[Label]:
@@ -434,7 +513,7 @@ class _Outline:
             before = lab.start  # the last non-space character before the label, found backwards
             while before > lab.line_start and self.text[before - 1].isspace():
                 before -= 1
-            if before > lab.line_start and self.text[before - 1] not in ".;!?。；":
+            if before > lab.line_start and not _stands_apart(self.text, before, lab.start):
                 start = lab.line_start  # "Special tips for 9.4 Minor users": the line is the clause's
             if self.nodes:
                 start = max(start, self.nodes[-1].label.end if self.nodes[-1].label else self.nodes[-1].start)
@@ -475,6 +554,8 @@ class _Outline:
             self._sequence(lab)
 
     def _division(self, lab: Label) -> None:
+        if (lab.mid_line or lab.bare) and not self._expected_division(lab):
+            return  # a division inside a run-on line, or misread (`ARTICLE I1`), counts only where expected next
         division = lab.style
         if division == "supplementary":
             division = "book" if self.has_books else "chapter"
@@ -505,6 +586,16 @@ class _Outline:
         if lab.last is not None:
             node.value = lab.last  # a range (R10): the next number continues after its last
         self._push(node, wanted)
+
+    def _expected_division(self, lab: Label) -> bool:
+        """`ARTICLE II` inside a line is the next article (the first one is `ARTICLE I`)."""
+        if lab.style == "article":
+            last = self.article_last
+        else:
+            holders = _HELD_BY.get(lab.style, ())
+            holder = next((n for n in reversed(self.stack) if n.division in holders), None)
+            last = self._last(holder).get(lab.style)
+        return lab.value == (last or 0) + 1
 
     def _supplementary_block(self, lab: Label) -> _Node | None:
         """The open supplementary block that numbers this article itself (R13): any of several
@@ -554,7 +645,7 @@ class _Outline:
         if parent is not None:
             last = parent.last_child.get("N.N")
             expected = (last is None and path[-1] == 1) or (last is not None and last + 1 == path[-1])
-        if (lab.mid_line or lab.long) and not expected:
+        if (lab.mid_line or lab.long or lab.bare) and not expected:
             return
         anomaly = None
         if parent is None:
@@ -689,6 +780,19 @@ class _Outline:
         self._push(node, f"{parent.clause_id if parent else ''}[{k}]")
 
 
+def _stands_apart(text: str, before: int, start: int) -> bool:
+    """A label inside a line begins its clause where it stands when a sentence or a heading in
+    capitals ends before it, or a run of spaces stands for a line break (a page filed as one
+    line: `... as follows:     ARTICLE ONE DEFINITION     1.1 Unless ...`)."""
+    if text[before - 1] in ".;:!?。；：" or start - before >= 3:
+        return True
+    word_start = before
+    while word_start > 0 and not text[word_start - 1].isspace() and before - word_start < 40:
+        word_start -= 1
+    word = text[word_start:before]
+    return len(word) > 1 and word.isupper()
+
+
 _PRINTED_DECIMAL = re.compile(r"\d+(?:\.\d+)+")
 
 
@@ -739,6 +843,8 @@ def _heading(node: _Node, own: str, has_children: bool) -> str | None:
     lines = own.split("\n") if own else []
     first = lines[0] if lines else ""
     more = has_children or len(lines) > 1
+    if node.division == "recital" or node.continued:
+        return None  # a recital is a sentence, never headed; so is a first line that runs on
     if node.label is not None and node.label.kind == "heading":
         return first
     if node.label is not None and node.label.style == "supplementary":
@@ -770,15 +876,22 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     labels = drop_table_of_contents(text, labels)
     if originals:
         labels = sections_in_order(text, labels, originals)
+    continuations = [lab for lab in labels if _continues_sentence(text, lab)]
+    if continuations:
+        dropped = {id(lab) for lab in continuations}
+        labels = [lab for lab in labels if id(lab) not in dropped]
     warnings: list[str] = []
     numbered = [lab for lab in labels if lab.kind != "bullet" and not lab.mid_line and not lab.long]
     if not numbered and labels:
         labels = sorted(heading_labels(text) + labels, key=lambda lab: lab.start)
-    start_at = body_start(labels)
+    labels, start_at, recital_nodes = _recitals(text, labels)
     outline = _Outline(labels[start_at:], text)
     for i in range(len(outline.labels)):
         outline.place(i)
-    nodes = outline.nodes
+    if recital_nodes and outline.nodes:
+        # a label inside the line of the last recital's closing words begins after that recital
+        outline.nodes[0].start = max(outline.nodes[0].start, recital_nodes[-1].start + 1)
+    nodes = recital_nodes + outline.nodes
     if not nodes:
         warnings.append("no numbering found: the whole text is one preamble clause")
     clauses: list[Clause] = []
@@ -791,6 +904,7 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     else:
         nodes[0].start = 0  # leading blank lines belong to the first clause
     _mark_invalid_labels(nodes, invalid)
+    _mark_continued(text, nodes, continuations)
     parents_with_children = {id(n.parent) for n in nodes if n.parent is not None}
     texts: dict[str, str] = {}
     for seq, node in enumerate(nodes):
@@ -820,6 +934,54 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
         )
     warnings.extend(plausibility_warnings(text, clauses, labels))
     return clauses, warnings
+
+
+def _recitals(text: str, labels: list[Label]) -> tuple[list[Label], int, list[_Node]]:
+    """R12: the recitals before the body, as clauses `rec1`, `recA`, `rec[1]` at level 1; with the
+    labels left for the outline and the index of the one that opens the body.
+
+    The recitals run from their opener (`Whereas:`, `RECITALS`, the first `WHEREAS`) to the
+    enacting formula (`HAVE ADOPTED THIS REGULATION`, `NOW, THEREFORE`) or, without one, to the
+    body. Labels between opener and formula are the recitals' and never open the body (a
+    contract's recitals `1.`, `2.`, `3.` are not its clauses 1 to 3); recitals that would stand
+    after the body's start are none (a `WHEREAS` in an exhibit's form of resolution)."""
+    start_at = body_start(labels)
+    opened = recitals.opener(text)
+    if opened is None:
+        return labels, start_at, []
+    closed = recitals.enacting_formula(text, opened)
+    if closed is not None:
+        outside = [lab for lab in labels if not opened <= lab.start < closed]
+        outside_at = body_start(outside)
+        if opened < (outside[outside_at].start if outside_at < len(outside) else len(text)):
+            labels, start_at = outside, outside_at
+    body_at = labels[start_at].start if start_at < len(labels) else len(text)
+    if opened >= body_at:
+        return labels, start_at, []
+    nodes = []
+    for rec in recitals.find(text, opened, min(closed, body_at) if closed is not None else body_at):
+        label = None
+        if rec.label is not None:
+            # only the label's span is read: the recital's own line is not looked at again
+            label = Label("item", rec.style, rec.value, rec.clause_id[3:], None, rec.label, rec.start, rec.label_end,
+                          rec.label_end, rec.start, rec.label_end, 0)  # fmt: skip
+        node = _Node(rec.clause_id, None, label, rec.start, style=rec.style, value=rec.value, division="recital")
+        node.inferred = label is None
+        nodes.append(node)
+    return labels, start_at, nodes
+
+
+def _mark_continued(text: str, nodes: list[_Node], continuations: list[Label]) -> None:
+    """R16: a clause whose first line runs on into a continuation (`... set out in Section` /
+    `2.05 or 4.04.`) has no heading, however short that first line is."""
+    starts = [n.start for n in nodes]
+    for lab in continuations:
+        node = nodes[max(bisect.bisect_right(starts, lab.start) - 1, 0)]
+        first = node.label.body_start if node.label is not None else node.start
+        # on the line after the first: no newline between `first` and the line before the label's
+        # (read backwards over that one line only)
+        if node.start <= first < lab.line_start and text.rfind("\n", first, lab.line_start - 1) == -1:
+            node.continued = True
 
 
 def _mark_invalid_labels(nodes: list[_Node], invalid: list[Label]) -> None:

@@ -299,7 +299,7 @@ _INSERTION = rf"(?:[{re.escape(_INSERTION_MARKS)}][{HAN_DIGITS}\d]+)*" if _INSER
 _LATIN_NUMBER = (
     rf"(?P<{{0}}_num>\d{{{{1,4}}}}(?:\.\d{{{{1,3}}}}(?=[ \t]*$)|[A-Z]{{{{1,3}}}}(?![a-zA-Z])|[a-z](?![a-zA-Z])"
     rf"|-?(?i:{_alternatives(_INSERTION_WORDS)})(?![a-zA-Z]))?"
-    rf"|[IVXLCDM]+[A-Z]{{{{0,2}}}}|[ivxlcdm]+|[A-Z](?![A-Za-z]))"
+    rf"|[IVXLCDM]+[A-Z]{{{{0,2}}}}|[IVXLC]+1[IVXLC1]*|[ivxlcdm]+|[A-Z](?![A-Za-z]))"
 )
 # ... or spelled out: `FIVE`, `twenty-one`, `premier`, `1er`.
 _SPELLED = _alternatives(LABEL_NUMBERS)
@@ -323,6 +323,7 @@ _LINE_START = re.compile(
       | (?P<cn_exh>{_alternatives(_HAN_ATTACHMENTS)})[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*)?$)  # 別表（第百九十五条関係）
       | (?P<sec_word>(?i:section|§)[ ]*)(?P<sec_path>\d+(?:\.\d+)+)(?P<sec_tail>[.:]?)(?![\d%])
       | (?P<dec>\d+(?:\.\d+)+)(?P<dec_tail>[.,:、]?)(?![\d%A-Za-z.])
+      | (?P<sdec>\d{{1,3}}\.[ ]\d{{1,3}})\.(?=[ \t]+\S)
       | (?P<num>\d+)(?P<num_tail>[.、)])(?![\d%])
       | (?P<han>[一二三四五六七八九十]{{1,3}})、
       | \((?P<pnum>\d+)(?P<pnum_ins>[A-Z]{{1,2}})?\)
@@ -439,6 +440,8 @@ def scan_line(line: str, line_start: int) -> list[Label]:
                     label = replace(label, start=line_start + lead - marker.end())
                 labels.append(label)
     labels.extend(_mid_line_labels(line, line_start, indent, labels[0] if labels else None))
+    if len(line) > PREFIX_CHARS and ("   " in line or ". " in line or ": " in line):
+        labels = _with_run_on_labels(labels, _run_on_labels(line, line_start, indent, labels[0] if labels else None))
     return labels
 
 
@@ -483,7 +486,9 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         return Label("division", DIVISION_WORDS[g["nf_word"].lower()], value, str(value), None, **common)
     if g["exh"]:
         ident = g["exh_id"]
-        if not is_heading_like(rest) and rest.strip():
+        # in a page filed as one line, a run of spaces ends the heading (`EXHIBIT 1     Program ...`)
+        heading = _LINE_GAP.split(rest.strip(), 1)[0]
+        if not is_heading_like(heading) and heading:
             return None
         return Label("division", "exhibit", None, attachment_id(g["exh"], ident), None, **common)
     if g["cn_exh"]:
@@ -493,6 +498,10 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
     if g["sec_path"]:
         path = tuple(int(c) for c in g["sec_path"].split("."))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, **common)
+    if g["sdec"]:
+        # `5. 6.` (a space slipped into `5.6.` in extraction): the decimal, counted only where expected next
+        path = tuple(int(c) for c in g["sdec"].split(". "))
+        return Label("decimal", "N.N", path[-1], str(path[-1]), path, bare=True, **common)
     if g["dec"]:
         path = tuple(int(c) for c in g["dec"].split("."))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, **common)
@@ -545,6 +554,9 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
     if g["blt"]:
         return Label("bullet", "bullet", None, "", None, **common)
     return None
+
+
+_LINE_GAP = re.compile(r"[ \t]{3,}")
 
 
 def _range_label(g: dict, division: str, value: int, token: str, common: dict) -> Label | None:
@@ -600,6 +612,13 @@ def _word_division(g: dict, text: str, rest: str, common: dict) -> Label | None:
         token = base.lstrip("0") + (insertion.lower() if insertion.lower() in _INSERTION_WORDS else insertion)
         token = token if token[0].isdecimal() else "0" + token
     else:
+        if "1" in g["en_num"]:
+            # `ARTICLE I1`: text extracted from a scan writes the digit 1 for the letter I; read so,
+            # the number counts only where it is the one expected next (`bare`)
+            value = roman_to_int(g["en_num"].replace("1", "I"))
+            if value is None:
+                return None
+            return Label("division", division, value, str(value), None, bare=True, **common)
         value, token = _roman_with_insertion(g["en_num"])
         if value is None:
             return None
@@ -687,6 +706,75 @@ def _mid_line_labels(line: str, line_start: int, indent: int, first: Label | Non
         )
     found.sort(key=lambda lab: lab.start)
     return found
+
+
+# Contracts filed with whole pages on one line print their headings inside the line: after a
+# sentence (`... agree as follows: ARTICLE I`, `... consents. Section 4.04 Further Assurance.`),
+# after a heading in capitals (`DEFINITIONS AND INTERPRETATION Section 1.01 Definitions.`), or
+# after the run of spaces that stands for a line break (`ARTICLE ONE DEFINITION     1.1 Unless`).
+# A run of spaces is matched from its first space only, so a long run costs one pass.
+_RUN_ON_GAP = r"(?:[.;:!?。；：\]][\"”’)]?[ \t]+|(?<![ \t])[ \t]{3,}|(?<=[A-Z]{2})[ \t]+)"
+# A division word printed in capitals with its number (`ARTICLE I`, `ARTICLE ONE`): a citation
+# inside a sentence is written `Article V`.
+_RUN_ON_DIVISION = re.compile(
+    _RUN_ON_GAP
+    + rf"(?P<label>(?P<word>{_alternatives(w.upper() for w in DIVISION_WORDS if w.isalpha())})[ \t]+"
+    rf"(?P<num>[IVXLCDM]{{1,7}}|\d{{1,3}}|{_alternatives(w.upper() for w in LABEL_NUMBERS if w.isalpha())}))"
+    r"(?=[ \t]|$)"
+)
+# A decimal, with or without the word that heads a section (`Section 1.02`, `1.1`): after a
+# sentence, before a capitalised word or a quotation (a heading or a sentence begins after it);
+# after a line break's run of spaces, before any word (`that     7.1.1 it owns ...`).
+_SECTION_WORDS = _alternatives(w for w, kind in DIVISION_WORDS.items() if kind == "section" and w.isalpha())
+_RUN_ON_DECIMAL = re.compile(
+    _RUN_ON_GAP + rf"(?P<label>(?:(?i:{_SECTION_WORDS}|§)[ \t]*)?(?P<num>\d{{1,3}}(?:\.\d{{1,3}})+))\.?"
+    r"(?=[ \t]+(?P<next>\S))"
+)
+
+
+def _run_on_labels(line: str, line_start: int, indent: int, first: Label | None) -> list[Label]:
+    """Division and section labels inside a long line (a page filed as one line), proposed as
+    mid-line labels: like R1's decimals inside a line, they count only where they are the number
+    expected next (`stages.clauses`)."""
+    found: list[Label] = []
+    search_from = (first.end - line_start) if first else 0
+    line_end = line_start + len(line)
+    for m in _RUN_ON_DIVISION.finditer(line, search_from):
+        raw = m.group("num")
+        value = int(raw) if raw.isdecimal() else LABEL_NUMBERS.get(raw.lower()) or roman_to_int(raw)
+        if not value:
+            continue
+        start, end = line_start + m.start("label"), line_start + m.end("label")
+        found.append(
+            Label(
+                "division", DIVISION_WORDS[m.group("word").lower()], value, str(value), None, m.group("label"), start,
+                end, end, line_start, line_end, indent, mid_line=True,
+            )
+        )
+    for m in _RUN_ON_DECIMAL.finditer(line, search_from):
+        wide = not line[max(m.start("label") - 3, 0) : m.start("label")].strip(" \t")  # a line break's spaces
+        if not wide and not (m.group("next").isupper() or m.group("next") in "\"“(["):
+            continue
+        path = tuple(int(c) for c in m.group("num").split("."))
+        start, end = line_start + m.start("label"), line_start + m.end()
+        found.append(
+            Label(
+                "decimal", "N.N", path[-1], str(path[-1]), path, line[m.start("label") : m.end()], start, end, end,
+                line_start, line_end, indent, mid_line=True,
+            )
+        )
+    return found
+
+
+def _with_run_on_labels(labels: list[Label], run_on: list[Label]) -> list[Label]:
+    """`labels` and the run-on proposals, in line order; where both propose a label at one place
+    (R1's `1.1` after a gap), the first proposal stands."""
+    if not run_on:
+        return labels
+    taken = {lab.start for lab in labels} | {lab.end for lab in labels}
+    merged = labels + [lab for lab in run_on if lab.start not in taken and lab.end not in taken]
+    merged.sort(key=lambda lab: lab.start)
+    return merged
 
 
 def format_item_token(style: str, value: int) -> str:

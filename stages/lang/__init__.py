@@ -82,6 +82,14 @@ class Language:
     # (schedule), `annex`, `app` (appendix), `att` (attachment). Annexes are numbered
     # (`Annex III` -> annex3); exhibits and schedules keep their letters (`exhA`).
     attachment_words: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Recitals (R12). The words that open them (an act's `Whereas:`, `in Erwägung nachstehender
+    # Gründe:`; a contract's `RECITALS`, `BACKGROUND`, `WHEREAS`), the words each unnumbered one
+    # begins with (a contract's `WHEREAS`, `AND WHEREAS`), and the words that end them and enact
+    # the text (`HAVE ADOPTED THIS REGULATION`, `BE IT ENACTED`, a contract's `NOW, THEREFORE` or
+    # `agree as follows`). Matched case-insensitively where a line or a sentence begins; lower case.
+    recital_openers: tuple[str, ...] = ()
+    recital_words: tuple[str, ...] = ()
+    enacting_formulas: tuple[str, ...] = ()
     # Numbers a division label spells out besides `number_words` (`Article premier`, `1er`).
     label_numbers: Mapping[str, int] = field(default_factory=dict, hash=False)
     # How an amendment inserts a number after an existing one without renumbering the law:

@@ -19,4 +19,11 @@ LANGUAGE = Language(
     number_first_words=("buch", "teil", "titel", "kapitel", "abschnitt"),
     attachment_words={"anhang": "annex", "anlage": "annex"},
     insertion_words=LATIN_INSERTIONS,
+    # R12: an EU act's recitals, `in Erwägung nachstehender Gründe:` ... `HABEN FOLGENDE VERORDNUNG ERLASSEN`.
+    recital_openers=("in erwägung nachstehender gründe", "in erwägung folgender gründe", "präambel", "vorbemerkung"),
+    enacting_formulas=(
+        "haben folgende verordnung erlassen", "haben folgende richtlinie erlassen",
+        "haben folgenden beschluss erlassen", "hat folgende verordnung erlassen", "hat folgende richtlinie erlassen",
+        "hat folgenden beschluss erlassen", "wird folgendes vereinbart", "vereinbaren die parteien folgendes",
+    ),  # fmt: skip
 )

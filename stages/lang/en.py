@@ -52,6 +52,16 @@ LANGUAGE = Language(
         "article": "article", "art.": "article", "division": "division", "subdivision": "subdivision",
     },  # fmt: skip
     attachment_words={"exhibit": "exh", "schedule": "sch", "annex": "annex", "appendix": "app", "attachment": "att"},
+    # R12: an act's recitals run from `Whereas:` to its enacting formula; a contract's from
+    # `RECITALS` / `BACKGROUND` / its first `WHEREAS` to `NOW, THEREFORE` or `agree as follows`.
+    recital_openers=("whereas", "recitals", "background", "witnesseth"),
+    recital_words=("whereas", "and whereas"),
+    enacting_formulas=(
+        "have adopted this regulation", "have adopted this directive", "have adopted this decision",
+        "has adopted this regulation", "has adopted this directive", "has adopted this decision",
+        "be it therefore enacted", "be it enacted", "now, therefore", "now therefore", "agree as follows",
+        "agreed as follows", "agrees as follows",
+    ),  # fmt: skip
     # Inserted numbers of a law translated from one of the Latin tradition (`5bis`, `3ter`).
     insertion_words=LATIN_INSERTIONS,
     sentence_ends=".!?",

@@ -17,4 +17,13 @@ LANGUAGE = Language(
     attachment_words={"annexe": "annex", "appendice": "app"},
     label_numbers={"premier": 1, "première": 1, "1er": 1, "1re": 1},
     insertion_words=LATIN_INSERTIONS,
+    # R12: an EU act's recitals, `considérant ce qui suit:` ... `ONT ADOPTÉ LE PRÉSENT RÈGLEMENT`;
+    # a contract's `ATTENDU QUE` ... `IL A ÉTÉ CONVENU CE QUI SUIT`.
+    recital_openers=("considérant ce qui suit", "préambule", "exposé préalable", "attendu que"),
+    recital_words=("attendu que", "considérant que"),
+    enacting_formulas=(
+        "ont adopté le présent règlement", "ont adopté la présente directive", "ont adopté la présente décision",
+        "a adopté le présent règlement", "a adopté la présente directive", "a adopté la présente décision",
+        "il a été convenu ce qui suit", "il est convenu ce qui suit",
+    ),  # fmt: skip
 )
