@@ -252,14 +252,15 @@ def nfkc_view(s: str) -> tuple[str, list[int] | range]:
     """
     if s.isascii() or (unicodedata.is_normalized("NFKC", s) and not _CIRCLED_RE.search(s)):
         return s, range(len(s) + 1)
-    pieces = [_nfkc_char(ch) for ch in s]
-    if all(len(piece) == 1 for piece in pieces):
-        return "".join(pieces), range(len(s) + 1)
+    pieces = list(map(_nfkc_char, s))
+    view = "".join(pieces)
+    if len(view) == len(s) and "" not in pieces:  # every character gave one: the identity map
+        return view, range(len(s) + 1)
     index: list[int] = []
     for i, piece in enumerate(pieces):
         index.extend([i] * len(piece))
     index.append(len(s))
-    return "".join(pieces), index
+    return view, index
 
 
 @lru_cache(maxsize=8192)
@@ -716,6 +717,8 @@ def _mid_line_labels(line: str, line_start: int, indent: int, first: Label | Non
 _RUN_ON_GAP = r"(?:[.;:!?。；：\]][\"”’)]?[ \t]+|(?<![ \t])[ \t]{3,}|(?<=[A-Z]{2})[ \t]+)"
 # A division word printed in capitals with its number (`ARTICLE I`, `ARTICLE ONE`): a citation
 # inside a sentence is written `Article V`.
+_RUN_ON_WORDS = tuple(w.upper() for w in DIVISION_WORDS if w.isalpha())
+_A_DECIMAL = re.compile(r"\d\.\d")
 _RUN_ON_DIVISION = re.compile(
     _RUN_ON_GAP
     + rf"(?P<label>(?P<word>{_alternatives(w.upper() for w in DIVISION_WORDS if w.isalpha())})[ \t]+"
@@ -739,7 +742,9 @@ def _run_on_labels(line: str, line_start: int, indent: int, first: Label | None)
     found: list[Label] = []
     search_from = (first.end - line_start) if first else 0
     line_end = line_start + len(line)
-    for m in _RUN_ON_DIVISION.finditer(line, search_from):
+    # cheap tests first: most long lines hold no division word in capitals and no decimal
+    divisions = any(word in line for word in _RUN_ON_WORDS)
+    for m in _RUN_ON_DIVISION.finditer(line, search_from) if divisions else ():
         raw = m.group("num")
         value = int(raw) if raw.isdecimal() else LABEL_NUMBERS.get(raw.lower()) or roman_to_int(raw)
         if not value:
@@ -751,7 +756,7 @@ def _run_on_labels(line: str, line_start: int, indent: int, first: Label | None)
                 end, end, line_start, line_end, indent, mid_line=True,
             )
         )
-    for m in _RUN_ON_DECIMAL.finditer(line, search_from):
+    for m in _RUN_ON_DECIMAL.finditer(line, search_from) if _A_DECIMAL.search(line, search_from) else ():
         wide = not line[max(m.start("label") - 3, 0) : m.start("label")].strip(" \t")  # a line break's spaces
         if not wide and not (m.group("next").isupper() or m.group("next") in "\"“(["):
             continue
