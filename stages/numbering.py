@@ -286,24 +286,24 @@ def indent_width(line: str) -> int:
 
 # -------------------------------------------------------------------------- grammar
 
-def _alternatives(words) -> str:
+def alternatives(words) -> str:
     """A regex alternation of `words`, longest first: where one word begins another, the
     longer one is read (分编 before 编, `annexe` before `annex`)."""
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
-_HEADING_ALTERNATIVES = _alternatives(HEADING_UNITS)
+_HEADING_ALTERNATIVES = alternatives(HEADING_UNITS)
 _INSERTION = rf"(?:[{re.escape(_INSERTION_MARKS)}][{HAN_DIGITS}\d]+)*" if _INSERTION_MARKS else ""
 # A division's number written with digits or roman numerals: `5`, `44a`, `5bis`, `5-bis`, `IV`.
 # Common-law insertions keep capitals (`Part 6A`, `Division 1AA`, `Part IIIA`), a Canadian one is
 # decimal (`DIVISION 1.1`, alone on its line), and a subdivision is lettered (`Subdivision A`).
 _LATIN_NUMBER = (
     rf"(?P<{{0}}_num>\d{{{{1,4}}}}(?:\.\d{{{{1,3}}}}(?=[ \t]*$)|[A-Z]{{{{1,3}}}}(?![a-zA-Z])|[a-z](?![a-zA-Z])"
-    rf"|-?(?i:{_alternatives(_INSERTION_WORDS)})(?![a-zA-Z]))?"
+    rf"|-?(?i:{alternatives(_INSERTION_WORDS)})(?![a-zA-Z]))?"
     rf"|[IVXLCDM]+[A-Z]{{{{0,2}}}}|[IVXLC]+1[IVXLC1]*|[ivxlcdm]+|[A-Z](?![A-Za-z]))"
 )
 # ... or spelled out: `FIVE`, `twenty-one`, `premier`, `1er`.
-_SPELLED = _alternatives(LABEL_NUMBERS)
+_SPELLED = alternatives(LABEL_NUMBERS)
 
 _LINE_START = re.compile(
     rf"""
@@ -311,17 +311,17 @@ _LINE_START = re.compile(
     (?:
         第[ ]*(?P<cn_num>[{HAN_DIGITS}]+|\d+(?:-\d+)*)[ ]*(?P<cn_unit>{_HEADING_ALTERNATIVES})
             (?P<cn_ins>{_INSERTION})
-            (?:(?P<cn_to>{_alternatives(_RANGE_WORDS) or "(?!)"})[ ]*                # R10: 第五十五条から第六十三条まで
+            (?:(?P<cn_to>{alternatives(_RANGE_WORDS) or "(?!)"})[ ]*                # R10: 第五十五条から第六十三条まで
                 第[ ]*(?P<cn_num2>[{HAN_DIGITS}]+|\d+(?:-\d+)*)[ ]*(?P<cn_unit2>{_HEADING_ALTERNATIVES})
-                (?P<cn_ins2>{_INSERTION})(?:{_alternatives(_RANGE_CLOSERS) or "(?!)"})?)?(?=\s|$)
+                (?P<cn_ins2>{_INSERTION})(?:{alternatives(_RANGE_CLOSERS) or "(?!)"})?)?(?=\s|$)
       | (?P<supp>附[ ]*则)(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*\S{{0,2}}[ ]*)?$)   # 附　則　（…法律第一四〇号）　抄
-      | (?P<en_div>(?i:{_alternatives(DIVISION_WORDS)}))[ ]*(?<=[. ])
+      | (?P<en_div>(?i:{alternatives(DIVISION_WORDS)}))[ ]*(?<=[. ])
             (?:(?P<en_word>(?i:(?:{_SPELLED})(?:[- ](?:{_SPELLED}))?))(?![\w-])|{_LATIN_NUMBER.format("en")})
             (?P<en_tail>[.:])?(?=[ \t]|$|[-—–])
-      | (?P<nf_num>\d{{1,3}})\.[ ]*(?P<nf_word>(?i:{_alternatives(_NUMBER_FIRST_WORDS) or "(?!)"}))(?P<nf_tail>:)?(?=\s|$)
-      | (?P<exh>(?i:{_alternatives(_LATIN_ATTACHMENTS)}))[ ]+(?P<exh_id>(?:[IVXLC]{{1,6}}|[A-Z]{{1,2}})(?:-\d{{1,2}})?|\d{{1,3}}(?:\.\d{{1,3}})*)
+      | (?P<nf_num>\d{{1,3}})\.[ ]*(?P<nf_word>(?i:{alternatives(_NUMBER_FIRST_WORDS) or "(?!)"}))(?P<nf_tail>:)?(?=\s|$)
+      | (?P<exh>(?i:{alternatives(_LATIN_ATTACHMENTS)}))[ ]+(?P<exh_id>(?:[IVXLC]{{1,6}}|[A-Z]{{1,2}})(?:-\d{{1,2}})?|\d{{1,3}}(?:\.\d{{1,3}})*)
             (?P<exh_tail>[.:])?(?=[ \t]|$|[-—–])
-      | (?P<cn_exh>{_alternatives(_HAN_ATTACHMENTS)})[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*)?$)  # 別表（第百九十五条関係）
+      | (?P<cn_exh>{alternatives(_HAN_ATTACHMENTS)})[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*)?$)  # 別表（第百九十五条関係）
       | (?P<sec_word>(?i:section|§)[ ]*)(?P<sec_path>\d+(?:\.\d+)+)(?P<sec_tail>[.:]?)(?![\d%])
       | (?P<dec>\d+(?:\.\d+)+)(?P<dec_tail>[.,:、]?)(?![\d%A-Za-z.])
       | (?P<sdec>\d{{1,3}}\.[ ]\d{{1,3}})\.(?=[ \t]+\S)
@@ -721,14 +721,14 @@ _RUN_ON_WORDS = tuple(w.upper() for w in DIVISION_WORDS if w.isalpha())
 _A_DECIMAL = re.compile(r"\d\.\d")
 _RUN_ON_DIVISION = re.compile(
     _RUN_ON_GAP
-    + rf"(?P<label>(?P<word>{_alternatives(w.upper() for w in DIVISION_WORDS if w.isalpha())})[ \t]+"
-    rf"(?P<num>[IVXLCDM]{{1,7}}|\d{{1,3}}|{_alternatives(w.upper() for w in LABEL_NUMBERS if w.isalpha())}))"
+    + rf"(?P<label>(?P<word>{alternatives(w.upper() for w in DIVISION_WORDS if w.isalpha())})[ \t]+"
+    rf"(?P<num>[IVXLCDM]{{1,7}}|\d{{1,3}}|{alternatives(w.upper() for w in LABEL_NUMBERS if w.isalpha())}))"
     r"(?=[ \t]|$)"
 )
 # A decimal, with or without the word that heads a section (`Section 1.02`, `1.1`): after a
 # sentence, before a capitalised word or a quotation (a heading or a sentence begins after it);
 # after a line break's run of spaces, before any word (`that     7.1.1 it owns ...`).
-_SECTION_WORDS = _alternatives(w for w, kind in DIVISION_WORDS.items() if kind == "section" and w.isalpha())
+_SECTION_WORDS = alternatives(w for w, kind in DIVISION_WORDS.items() if kind == "section" and w.isalpha())
 _RUN_ON_DECIMAL = re.compile(
     _RUN_ON_GAP + rf"(?P<label>(?:(?i:{_SECTION_WORDS}|§)[ \t]*)?(?P<num>\d{{1,3}}(?:\.\d{{1,3}})+))\.?"
     r"(?=[ \t]+(?P<next>\S))"

@@ -20,10 +20,12 @@ import re
 from dataclasses import dataclass
 
 from stages import lang
+from stages.numbering import alternatives
 
 
 def _alternatives(words) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in sorted(set(words), key=lambda w: (-len(w), w)))
+    """The parser's alternation of `words` (longest first), a space in a phrase matching any run of spaces."""
+    return alternatives(words).replace(r"\ ", r"[ \t]+")
 
 
 def _words(field: str) -> list[str]:
