@@ -252,6 +252,13 @@ def nfkc_view(s: str) -> tuple[str, list[int] | range]:
     """
     if s.isascii() or (unicodedata.is_normalized("NFKC", s) and not _CIRCLED_RE.search(s)):
         return s, range(len(s) + 1)
+    # Most lines that are not NFKC only hold full-width forms (`第一条　`, `１．`), each one
+    # character to one: translated, the line is NFKC and maps one to one.
+    narrow = s.replace("\u3000", " ")
+    if not unicodedata.is_normalized("NFKC", narrow):
+        narrow = narrow.translate(_WIDE_TO_NARROW)
+    if unicodedata.is_normalized("NFKC", narrow) and not _CIRCLED_RE.search(narrow):
+        return narrow, range(len(s) + 1)
     pieces = list(map(_nfkc_char, s))
     view = "".join(pieces)
     if len(view) == len(s) and "" not in pieces:  # every character gave one: the identity map
@@ -261,6 +268,10 @@ def nfkc_view(s: str) -> tuple[str, list[int] | range]:
         index.extend([i] * len(piece))
     index.append(len(s))
     return view, index
+
+
+# The full-width forms and the ideographic space, each the NFKC of one character to one.
+_WIDE_TO_NARROW = {0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}}
 
 
 @lru_cache(maxsize=8192)
