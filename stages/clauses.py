@@ -111,7 +111,7 @@ def _resolve_sections(labels: list[Label]) -> list[Label]:
     if any(lab.kind == "division" and lab.style == "chapter" for lab in labels):
         return labels
     return [
-        replace(lab, kind="number", style="Section", path=None) if lab.kind == "division" and lab.style == "section" else lab
+        lab._replace(kind="number", style="Section", path=None) if lab.kind == "division" and lab.style == "section" else lab
         for lab in labels
     ]
 
@@ -141,7 +141,7 @@ def through_sections(text: str, labels: list[Label]) -> tuple[list[Label], dict[
     for lab in provisions:
         printed.setdefault(drop_printed_zeros(lab.token), set()).add(lab.token)
     provisions = [
-        lab if len(printed[drop_printed_zeros(lab.token)]) > 1 else replace(lab, token=drop_printed_zeros(lab.token))
+        lab if len(printed[drop_printed_zeros(lab.token)]) > 1 else lab._replace(token=drop_printed_zeros(lab.token))
         for lab in provisions
     ]
     lines = {lab.line_start: lab for lab in provisions}
@@ -180,7 +180,7 @@ def sections_in_order(text: str, labels: list[Label], originals: dict[int, list[
         rest = text[lab.body_start : lab.line_end]
         item = next(iter(scan_line(rest, lab.body_start)), None) if rest[:1] == "(" else None
         if item is not None and item.kind == "item":
-            out.append(replace(item, indent=lab.indent))
+            out.append(item._replace(indent=lab.indent))
     return out
 
 
@@ -677,7 +677,7 @@ class _Outline:
             return lab
         if self._expecting(lab):
             return lab
-        roman_lab = replace(lab, style=lab.alt_style, value=lab.alt_value, token=lab.alt_token, alt_style=None)
+        roman_lab = lab._replace(style=lab.alt_style, value=lab.alt_value, token=lab.alt_token, alt_style=None)
         if self._expecting(roman_lab) or roman_lab.value == 1:
             return roman_lab
         if lab.value == 1 or any(n.style == lab.style for n in self.stack):

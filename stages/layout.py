@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import accumulate
 
 # A page number alone on its line: `12`, `- 12 -`, `-9-`, `— 3 —`, `Page 3`, `Page 3 of 10`,
 # `Page 3/10`, roman `ii` (front matter), `<PAGE>`; a form feed.
@@ -22,6 +23,8 @@ _PAGE_NUMBER = re.compile(
 )
 _REPEATED_MIN = 3  # a running header or footer stands on at least this many pages
 _REPEATED_MAX_CHARS = 100
+# A page number's words are short (`Page 1234 of 1234`): a longer line is never one.
+_PAGE_NUMBER_MAX_CHARS = 24
 _CONTENTS_PHRASE = re.compile(r"(?i:table\s+of\s+contents|\bcontents\b)|目\s*[录錄次]|Inhaltsverzeichnis|Sommaire")
 _CONTENTS_TITLE_MAX_CHARS = 80
 # What ends a contents entry: its page number (arabic, or roman in front matter) or a dot leader.
@@ -40,12 +43,41 @@ _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".sp
 
 def line_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line, without its newline."""
-    spans = []
-    pos = 0
-    for line in text.split("\n"):
-        spans.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return spans
+    lines = text.split("\n")
+    starts = line_starts(lines)
+    return [(start, start + len(line)) for start, line in zip(starts, lines)]
+
+
+def line_starts(lines: list[str]) -> list[int]:
+    """The offset where each of `lines` (a text split at its newlines) begins."""
+    return list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+
+
+def lines_from(text: str, pos: int):
+    """(start, end) of each line from the one that begins at `pos` on, read one at a time: a
+    pass that stops early costs only the lines it read."""
+    while pos <= len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        yield pos, end
+        pos = end + 1
+
+
+def contents_titles(text: str, label_lines: set[int] | frozenset[int] = frozenset()) -> list[tuple[int, int]]:
+    """(start, end) of the lines that are contents titles (`is_contents_title`), in order.
+    The title words are looked for in the whole text at once and only the lines they touch
+    are read: a text without them costs one regex pass, not a pass of Python per line."""
+    out: list[tuple[int, int]] = []
+    after = 0  # lines before this offset are read already
+    for m in _CONTENTS_PHRASE.finditer(text):
+        pos = max(after, text.rfind("\n", 0, m.start()) + 1)
+        for start, end in lines_from(text, pos):
+            if start > m.end():
+                break
+            if is_contents_title(text[start:end], start in label_lines):
+                out.append((start, end))
+            after = end + 1
+    return out
 
 
 def is_page_number(line: str) -> bool:
@@ -79,23 +111,28 @@ def furniture_lines(text: str, label_lines: set[int] | frozenset[int] = frozense
     and footers, which are lines repeated word for word on at least three pages. A line
     that starts with a label (its start offset in `label_lines`) is never furniture: a
     repeated `(a) Reserved.` is the document's own text. Tab-separated table rows are
-    content, whatever repeats in them."""
-    spans = line_spans(text)
-    counts: Counter = Counter()
-    normals: list[str | None] = []
-    for start, end in spans:
-        line = text[start:end]
-        normal = _normal(line) if "\t" not in line else None
-        if normal is not None and not _may_repeat_as_furniture(normal, start in label_lines):
-            normal = None
-        normals.append(normal)
-        if normal is not None:
-            counts[normal] += 1
-    out = []
-    for (start, end), normal in zip(spans, normals):
-        if is_page_number(text[start:end]) or (normal is not None and counts[normal] >= _REPEATED_MIN):
-            out.append((start, end))
-    return out
+    content, whatever repeats in them.
+
+    Every line is normalised once in a comprehension; the tests that cost Python per line
+    run only on the lines that could pass them (short ones for page numbers, lines whose
+    words come three times for headers and footers)."""
+    lines = text.split("\n")
+    normals = [" ".join(line.split()) for line in lines]
+    counts = Counter(normals)
+    repeated = {normal for normal, count in counts.items() if count >= _REPEATED_MIN and normal}
+    starts = line_starts(lines)
+    furniture: set[int] = set()
+    if repeated:
+        kept: Counter = Counter()
+        candidates = [n for n, normal in enumerate(normals) if normal in repeated]
+        for n in candidates:
+            if "\t" not in lines[n] and _may_repeat_as_furniture(normals[n], starts[n] in label_lines):
+                kept[normals[n]] += 1
+        furniture.update(n for n in candidates if kept[normals[n]] >= _REPEATED_MIN and "\t" not in lines[n])
+    furniture.update(
+        n for n, normal in enumerate(normals) if 0 < len(normal) <= _PAGE_NUMBER_MAX_CHARS and is_page_number(lines[n])
+    )
+    return [(starts[n], starts[n] + len(lines[n])) for n in sorted(furniture)]
 
 
 def mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -191,31 +228,25 @@ def contents_blocks(text: str, label_keys: dict[int, tuple]) -> list[tuple[int, 
     `label_keys` maps the start offset of each line that starts with a label to that
     label's key."""
     blocks = []
-    spans = line_spans(text)
-    n = 0
-    while n < len(spans):
-        start, end = spans[n]
-        if not is_contents_title(text[start:end], start in label_keys):
-            n += 1
+    resume = 0  # the line after the last block: a title inside a block is one of its entries
+    for start, end in contents_titles(text, label_keys.keys()):
+        if start < resume:
             continue
         listed: set[tuple] = set()
         block_end = end
         paged = False
-        n += 1
-        while n < len(spans):
-            s, e = spans[n]
+        resume = len(text) + 1
+        for s, e in lines_from(text, end + 1):
             line = text[s:e]
             key = label_keys.get(s)
-            if key is not None and key in listed:
-                break
-            if not is_contents_entry(line):
+            if (key is not None and key in listed) or not is_contents_entry(line):
+                resume = s
                 break
             if key is not None:
                 listed.add(key)
             paged = paged or paged_entry(line)
             if line.strip():
                 block_end = e
-            n += 1
         if paged:  # a title over entries without page numbers is left to the heading-only rule
             blocks.append((start, block_end))
     return blocks

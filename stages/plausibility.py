@@ -156,34 +156,31 @@ def contents_warnings(text: str, clauses: Sequence[Clause], labels: Sequence[Lab
     was not recognised and its entries were read as the body (the body's own clauses then
     come again as duplicates). A title over prose (`Contents` as the caption of a section
     on a report's contents) is not a table and says nothing."""
-    spans = layout.line_spans(text)
-    line_starts = [s for s, _ in spans]
-    clause_lines = {bisect.bisect_right(line_starts, c.char_start) - 1 for c in clauses}
     label_lines = {lab.line_start for lab in labels if not lab.mid_line}
+    clause_starts = sorted(c.char_start for c in clauses)
     out = []
-    for n, (start, end) in enumerate(spans):
+    for start, end in layout.contents_titles(text, label_lines):
         line = text[start:end]
-        if not line.strip() or not layout.is_contents_title(line, start in label_lines):
-            continue
         # the entry lines after the title, up to the first line of prose or the first label
         # listed twice (the body's own heading after the table)
         entries = []
         listed = set()
-        for k in range(n + 1, min(n + 1 + _CONTENTS_LOOKAHEAD, len(spans))):
-            entry = text[slice(*spans[k])]
+        for _, (s, e) in zip(range(_CONTENTS_LOOKAHEAD), layout.lines_from(text, end + 1)):
+            entry = text[s:e]
             if not entry.strip():
                 continue
             key = next(((lab.kind, lab.style, lab.token) for lab in scan_line(entry, 0) if not lab.mid_line), None)
             if not _entry_like(entry) or (key is not None and key in listed):
                 break
             listed.add(key)
-            entries.append(k)
+            entries.append((s, e))
         if len(entries) < _CONTENTS_ENTRIES:
             continue
-        if any(k in clause_lines for k in entries):
+        # a clause that begins on an entry line (at its newline too, as the line's last place)
+        if any(bisect.bisect_left(clause_starts, s) < bisect.bisect_right(clause_starts, e) for s, e in entries):
             out.append(
-                f"implausible tree: the contents title at line {n + 1} ({line.strip()[:_QUOTE_CHARS]!r}) was not read as "
-                f"a table of contents; its entries became clauses"
+                f"implausible tree: the contents title at line {_line_number(text, start)} "
+                f"({line.strip()[:_QUOTE_CHARS]!r}) was not read as a table of contents; its entries became clauses"
             )
     return out
 
