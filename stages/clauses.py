@@ -200,38 +200,53 @@ def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
     heads = [
         i for i, lab in enumerate(labels) if not lab.mid_line and not lab.long and lab.kind in ("division", "decimal", "number")
     ]
+    key_of = {i: _key(labels[i]) for i in heads}
+    same_key: dict[tuple, list[int]] = {}  # a label's key -> its heads in order
+    for i in heads:
+        same_key.setdefault(key_of[i], []).append(i)
+    next_same: dict[int, int] = {}  # head index -> the next head with the same label
+    for found in same_key.values():
+        next_same.update(zip(found, found[1:]))
+    # A heading's words are read only for labels printed more than once, and counted once per label.
+    read: dict[int, str] = {}
+    printed: dict[tuple, Counter] = {}
+
     def words(lab: Label) -> str:
         return " ".join(_without_page_number(_rest_of_line(text, lab)).split()).casefold()
 
-    printed = Counter((_key(labels[i]), words(labels[i])) for i in heads)
-    next_same: dict[int, int] = {}  # head index -> the next head with the same label
-    last_of: dict[tuple, int] = {}
-    for i in reversed(heads):
-        if _key(labels[i]) in last_of:
-            next_same[i] = last_of[_key(labels[i])]
-        last_of[_key(labels[i])] = i
+    def words_of(i: int) -> str:
+        if i not in read:
+            read[i] = words(labels[i])
+        return read[i]
 
-    def entry_text(lab: Label) -> bool:
-        rest = _rest_of_line(text, lab).strip()
-        return _toc_entry_text(rest) or printed[(_key(lab), words(lab))] > 1
+    def printed_twice(i: int) -> bool:
+        found = same_key[key_of[i]]
+        if len(found) < 2:
+            return False
+        if key_of[i] not in printed:
+            printed[key_of[i]] = Counter(words_of(j) for j in found)
+        return printed[key_of[i]][words_of(i)] > 1
+
+    def entry_text(i: int) -> bool:
+        rest = _rest_of_line(text, labels[i]).strip()
+        return _toc_entry_text(rest) or printed_twice(i)
 
     def comes_again(i: int) -> bool:
         """The next line with the same label repeats this one's words, or begins them (a
         contents entry may add its page or article range: `総則（第一条―第二十八条）`);
         `Part II` in a later table of amendments repeats no heading."""
-        mine = words(labels[i])
+        mine = words_of(i)
         j = next_same.get(i)
         for _ in range(_TOC_LOOKAHEAD):  # a bounded walk: `Division 1` heads a division in every Part
             if j is None:
                 return False
-            theirs = words(labels[j])
+            theirs = words_of(j)
             if mine == theirs or (mine and theirs and (mine.startswith(theirs) or theirs.startswith(mine))):
                 return True
             j = next_same.get(j)
         return False
 
-    body_at = next((i for i in heads if _rest_of_line(text, labels[i]).strip() and not entry_text(labels[i])), len(labels))
-    later = Counter(_key(labels[i]) for i in heads)
+    body_at = next((i for i in heads if _rest_of_line(text, labels[i]).strip() and not entry_text(i)), len(labels))
     toc: list[int] = []
     run: list[int] = []
     seen: Counter = Counter()
@@ -239,8 +254,8 @@ def drop_table_of_contents(text: str, labels: list[Label]) -> list[Label]:
         if i >= body_at:
             break
         lab = labels[i]
-        seen[_key(lab)] += 1
-        is_entry = later[_key(lab)] > seen[_key(lab)] and comes_again(i) and entry_text(lab)
+        seen[key_of[i]] += 1
+        is_entry = len(same_key[key_of[i]]) > seen[key_of[i]] and comes_again(i) and entry_text(i)
         contiguous = bool(run) and not text[labels[run[-1]].line_end : lab.line_start].strip()
         if is_entry and (not run or contiguous):
             run.append(i)
@@ -835,14 +850,12 @@ def _own_text(text: str, node: _Node, end: int) -> str:
 
 
 def _tidy(raw: str) -> str:
-    lines = (" ".join(line.split()) for line in raw.split("\n"))
-    return "\n".join(line for line in lines if line)
+    return "\n".join([tidy for line in raw.split("\n") if (tidy := " ".join(line.split()))])
 
 
 def _heading(node: _Node, own: str, has_children: bool) -> str | None:
-    lines = own.split("\n") if own else []
-    first = lines[0] if lines else ""
-    more = has_children or len(lines) > 1
+    first, newline, _ = own.partition("\n")
+    more = has_children or bool(newline)
     if node.division == "recital" or node.continued:
         return None  # a recital is a sentence, never headed; so is a first line that runs on
     if node.label is not None and node.label.kind == "heading":

@@ -15,6 +15,9 @@ import re
 from collections import Counter
 from itertools import accumulate
 
+from stages.numbering import han_count
+from stages.textsearch import LineWords
+
 # A page number alone on its line: `12`, `- 12 -`, `-9-`, `— 3 —`, `Page 3`, `Page 3 of 10`,
 # `Page 3/10`, roman `ii` (front matter), `<PAGE>`; a form feed.
 _PAGE_NUMBER = re.compile(
@@ -27,6 +30,8 @@ _REPEATED_MAX_CHARS = 100
 _PAGE_NUMBER_MAX_CHARS = 24
 _CONTENTS_PHRASE = re.compile(r"(?i:table\s+of\s+contents|\bcontents\b)|目\s*[录錄次]|Inhaltsverzeichnis|Sommaire")
 _CONTENTS_TITLE_MAX_CHARS = 80
+# The title words' longest pieces, for the search that finds the lines to read.
+_CONTENTS_WORDS = LineWords(_CONTENTS_PHRASE, ["table of contents", "contents", "目", "Inhaltsverzeichnis", "Sommaire"])
 # What ends a contents entry: its page number (arabic, or roman in front matter) or a dot leader.
 _PAGE_TAIL = re.compile(r"(?:\d{1,4}|[ivxl]{1,6}|\.{3,}|…+)\s*$")
 # What a statute's contents entry ends in instead of a page number: the range of articles the
@@ -65,18 +70,18 @@ def lines_from(text: str, pos: int):
 
 def contents_titles(text: str, label_lines: set[int] | frozenset[int] = frozenset()) -> list[tuple[int, int]]:
     """(start, end) of the lines that are contents titles (`is_contents_title`), in order.
-    The title words are looked for in the whole text at once and only the lines they touch
-    are read: a text without them costs one regex pass, not a pass of Python per line."""
+    Only the lines that hold a title word are read (`textsearch.LineWords`)."""
     out: list[tuple[int, int]] = []
-    after = 0  # lines before this offset are read already
-    for m in _CONTENTS_PHRASE.finditer(text):
-        pos = max(after, text.rfind("\n", 0, m.start()) + 1)
-        for start, end in lines_from(text, pos):
-            if start > m.end():
-                break
-            if is_contents_title(text[start:end], start in label_lines):
-                out.append((start, end))
-            after = end + 1
+    read = -1
+    for m in _CONTENTS_WORDS.finditer(text, 0, len(text)):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if start == read:
+            continue  # a second title word on a line already read
+        read = start
+        end = text.find("\n", m.start())
+        end = len(text) if end < 0 else end
+        if is_contents_title(text[start:end], start in label_lines):
+            out.append((start, end))
     return out
 
 
@@ -207,7 +212,7 @@ def is_contents_entry(line: str) -> bool:
 
 
 def _title_cased(s: str) -> bool:
-    cjk = sum(1 for ch in s if "\u4e00" <= ch <= "\u9fff")
+    cjk = han_count(s)
     if cjk:
         return not s.endswith("。") and cjk <= 40
     words = [w for w in s.split() if w[:1].isalpha()]

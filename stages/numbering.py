@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import NamedTuple
 from functools import lru_cache
 
@@ -390,7 +391,7 @@ def is_heading_like(s: str, max_words: int = 12) -> bool:
         return False
     if s[-1] in ",;:，；：、(（" or _SENTENCE_END.search(s):
         return False
-    cjk = sum(1 for ch in s if "\u4e00" <= ch <= "\u9fff")
+    cjk = han_count(s)
     if cjk:
         return cjk <= 30 and not s.endswith("。")
     words = s.split()
@@ -403,6 +404,14 @@ def is_heading_like(s: str, max_words: int = 12) -> bool:
 
 
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
+
+
+def han_count(s: str) -> int:
+    """How many Chinese characters (CJK unified ideographs) `s` holds."""
+    return len(_HAN_CHAR.findall(s))
+
+
+_HAN_CHAR = re.compile("[\u4e00-\u9fff]")
 
 
 def words_end(line: str) -> int:
@@ -438,6 +447,8 @@ def scan_line(line: str, line_start: int) -> list[Label]:
     stripped = line.lstrip()
     if not stripped:
         return labels
+    if stripped[0] not in _LABEL_FIRST and stripped[0] != "#" and "." not in line and not _may_run_on(line):
+        return labels  # no label at its start, no decimal inside, no run of labels: most of a statute's lines
     lead = len(line) - len(stripped)
     indent = indent_width(line)
     marker = _MARKDOWN_HEADING.match(stripped) if stripped[0] == "#" else None
@@ -458,13 +469,19 @@ def scan_line(line: str, line_start: int) -> list[Label]:
                     label = label._replace(start=line_start + lead - marker.end())
                 labels.append(label)
     labels.extend(_mid_line_labels(line, line_start, indent, labels[0] if labels else None))
-    if len(line) > PREFIX_CHARS and ("   " in line or ". " in line or ": " in line):
+    if _may_run_on(line):
         labels = _with_run_on_labels(labels, _run_on_labels(line, line_start, indent, labels[0] if labels else None))
     return labels
 
 
+def _may_run_on(line: str) -> bool:
+    """A line long enough to hold labels after its first, with the gaps a page filed as one
+    line leaves between them (`_run_on_labels`)."""
+    return len(line) > PREFIX_CHARS and ("   " in line or ". " in line or ": " in line)
+
+
 def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Label | None:
-    g = m  # a match reads its groups by name (`m["cn_num"]`), without building a dict of all 40
+    g = m.group  # a group by name, without building a dict of all 40 (`m.groupdict()` costs 30 lookups)
     end_view = m.end()
     start = line_start + lead + index[m.start()]
     end = line_start + lead + index[end_view]
@@ -476,72 +493,74 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         text=text, start=start, end=end, body_start=body_start, line_start=line_start, line_end=line_end,
         indent=indent,
     )  # fmt: skip
-    bullet = g["bullet"]
-    han = g["cn_num"] or g["cn_exh_id"] or g["han"] or g["phan"]
-    if han and not han[0].isdecimal() and han_to_int(han) is None:
+    bullet = g("bullet")
+    han = g("cn_num") or g("cn_exh_id") or g("han") or g("phan")
+    # a label's numeral is an ordinal: read by the positional grammar first, cn2an only for
+    # what it does not read (cn2an costs about 100 µs a numeral the first time it meets it)
+    if han and not han[0].isdecimal() and ordinal_to_int(han) is None:
         return Label("invalid", "invalid", None, "", None, **common)
-    digits = g["sec_path"] or g["dec"] or g["num"] or g["pnum"] or g["bare"] or ""
+    digits = g("sec_path") or g("dec") or g("num") or g("pnum") or g("bare") or ""
     if any(len(part) > 3 for part in digits.split(".")):
         common["long"] = True
 
-    if g["cn_unit"]:
-        division = HEADING_UNITS[g["cn_unit"]]
+    if g("cn_unit"):
+        division = HEADING_UNITS[g("cn_unit")]
         # 第 1-1 條, 第十七条之一, 第百五条の二の二: the base, then each inserted number (R10)
-        parts = g["cn_num"].split("-") + (_INSERTION_MARK.split(g["cn_ins"])[1:] if g["cn_ins"] else [])
+        parts = g("cn_num").split("-") + (_INSERTION_MARK.split(g("cn_ins"))[1:] if g("cn_ins") else [])
         numbers = [ordinal_to_int(part) for part in parts]
         if None in numbers:
             return Label("invalid", "invalid", None, "", None, **common)
         token = "-".join(map(str, numbers))
-        if g["cn_to"]:
+        if g("cn_to"):
             return _range_label(g, division, numbers[0], token, common)
         return Label("division", division, numbers[0], token, None, **common)
-    if g["supp"]:
+    if g("supp"):
         return Label("division", "supplementary", None, "", None, **common)
-    if g["en_div"]:
+    if g("en_div"):
         return _word_division(g, text, rest, common)
-    if g["nf_word"]:
-        value = int(g["nf_num"])
-        return Label("division", DIVISION_WORDS[g["nf_word"].lower()], value, str(value), None, **common)
-    if g["exh"]:
-        ident = g["exh_id"]
+    if g("nf_word"):
+        value = int(g("nf_num"))
+        return Label("division", DIVISION_WORDS[g("nf_word").lower()], value, str(value), None, **common)
+    if g("exh"):
+        ident = g("exh_id")
         # in a page filed as one line, a run of spaces ends the heading (`EXHIBIT 1     Program ...`)
         heading = _LINE_GAP.split(rest.strip(), 1)[0]
         if not is_heading_like(heading) and heading:
             return None
-        return Label("division", "exhibit", None, attachment_id(g["exh"], ident), None, **common)
-    if g["cn_exh"]:
-        ident = g["cn_exh_id"]
-        value = han_to_int(ident) if ident else None
-        return Label("division", "exhibit", value, attachment_id(g["cn_exh"], str(value or "")), None, **common)
-    if g["sec_path"]:
-        path = tuple(int(c) for c in g["sec_path"].split("."))
+        return Label("division", "exhibit", None, attachment_id(g("exh"), ident), None, **common)
+    if g("cn_exh"):
+        ident = g("cn_exh_id")
+        value = ordinal_to_int(ident) if ident else None
+        return Label("division", "exhibit", value, attachment_id(g("cn_exh"), str(value or "")), None, **common)
+    if g("sec_path"):
+        path = tuple(int(c) for c in g("sec_path").split("."))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, **common)
-    if g["sdec"]:
+    if g("sdec"):
         # `5. 6.` (a space slipped into `5.6.` in extraction): the decimal, counted only where expected next
-        path = tuple(int(c) for c in g["sdec"].split(". "))
+        path = tuple(int(c) for c in g("sdec").split(". "))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, bare=True, **common)
-    if g["dec"]:
-        path = tuple(int(c) for c in g["dec"].split("."))
+    if g("dec"):
+        path = tuple(int(c) for c in g("dec").split("."))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, **common)
-    if g["num"]:
-        value = int(g["num"])
-        tail = g["num_tail"]
+    if g("num"):
+        value = int(g("num"))
+        tail = g("num_tail")
         if tail == ")":
             return Label("item", _item_style(bullet, "1)"), value, str(value), None, **common)
         return Label("number", "1" + tail, value, str(value), None, **common)
-    if g["han"]:
-        value = han_to_int(g["han"])
+    if g("han"):
+        value = ordinal_to_int(g("han"))
         return Label("number", "一、", value, str(value), None, **common)
-    if g["pnum"]:
-        value = int(g["pnum"])
+    if g("pnum"):
+        value = int(g("pnum"))
         # `(2A)`: a subsection inserted after (2) keeps its letter and follows its base (R10)
-        return Label("item", _item_style(bullet, "(1)"), value, f"{value}{g['pnum_ins'] or ''}", None, **common)
-    if g["phan"]:
-        value = han_to_int(g["phan"])
+        return Label("item", _item_style(bullet, "(1)"), value, f"{value}{g('pnum_ins') or ''}", None, **common)
+    if g("phan"):
+        value = ordinal_to_int(g("phan"))
         return Label("item", _item_style(bullet, "(一)"), value, str(value), None, **common)
-    if g["plow"] or g["pup"]:
-        raw = g["plow"] or g["pup"]
-        case = "a" if g["plow"] else "A"
+    if g("plow") or g("pup"):
+        raw = g("plow") or g("pup")
+        case = "a" if g("plow") else "A"
         rom = roman_to_int(raw)
         token = raw.lower()
         if len(raw) == 1:
@@ -553,23 +572,23 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         if rom is None:
             return None
         return Label("item", _item_style(bullet, "(i)" if case == "a" else "(I)"), rom, token, None, **common)
-    if g["circ"]:
-        value = _CIRCLED[g["circ"]]
+    if g("circ"):
+        value = _CIRCLED[g("circ")]
         return Label("item", "①", value, str(value), None, **common)
-    if g["let"]:
-        raw = g["let"]
-        form = ("a" if raw.islower() else "A") + g["let_tail"]
+    if g("let"):
+        raw = g("let")
+        form = ("a" if raw.islower() else "A") + g("let_tail")
         lab = Label("item", form, letter_value(raw), raw.lower(), None, **common)
         rom = roman_to_int(raw)
         if rom is not None:
-            return _with_alt(lab, ("i" if raw.islower() else "I") + g["let_tail"], rom, raw.lower())
+            return _with_alt(lab, ("i" if raw.islower() else "I") + g("let_tail"), rom, raw.lower())
         return lab
-    if g["bare"]:
+    if g("bare"):
         if not is_heading_like(rest, max_words=8) or not rest.strip():
             return None
-        value = int(g["bare"])
+        value = int(g("bare"))
         return Label("number", "1 ", value, str(value), None, bare=True, **common)
-    if g["blt"]:
+    if g("blt"):
         return Label("bullet", "bullet", None, "", None, **common)
     return None
 
@@ -577,14 +596,14 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
 _LINE_GAP = re.compile(r"[ \t]{3,}")
 
 
-def _range_label(g: dict, division: str, value: int, token: str, common: dict) -> Label | None:
+def _range_label(g: Callable[[str], str | None], division: str, value: int, token: str, common: dict) -> Label | None:
     """A label naming a range of one unit (`第五十五条から第六十三条まで`, `第百二十九条及び第百三十条`,
     `第五条至第八条`): one clause, id `art55-63` (R10), `last` the range's last number so that
     the next label continues after it. Two different units or a range that runs backwards
     are no label."""
-    parts = g["cn_num2"].split("-") + (_INSERTION_MARK.split(g["cn_ins2"])[1:] if g["cn_ins2"] else [])
+    parts = g("cn_num2").split("-") + (_INSERTION_MARK.split(g("cn_ins2"))[1:] if g("cn_ins2") else [])
     numbers = [ordinal_to_int(part) for part in parts]
-    if None in numbers or HEADING_UNITS[g["cn_unit2"]] != division or numbers[0] < value:
+    if None in numbers or HEADING_UNITS[g("cn_unit2")] != division or numbers[0] < value:
         return None
     return Label("division", division, value, f"{token}-{'-'.join(map(str, numbers))}", None, last=numbers[0], **common)
 
@@ -593,20 +612,20 @@ _INSERTION_MARK = re.compile(f"[{re.escape(_INSERTION_MARKS)}]" if _INSERTION_MA
 _INSERTED = re.compile(r"(\d+)-?(\D*)")
 
 
-def _word_division(g: dict, text: str, rest: str, common: dict) -> Label | None:
+def _word_division(g: Callable[[str], str | None], text: str, rest: str, common: dict) -> Label | None:
     """`Artikel 5`, `Art. 44a`, `CHAPITRE III`, `ARTICLE FIVE`, `Article premier` (R9, R10).
 
     A spelled-out number heads a division only where the label is printed in capitals
     (`ARTICLE FIVE`) or stands alone or before a heading (`Article premier`): a sentence
     that begins `Article one of the Convention ...` cites it. A number followed by a word
     that makes it a reference (`Title 17 of the Code`, `Section 5 and 6`) is no label."""
-    division = DIVISION_WORDS[g["en_div"].lower()]
+    division = DIVISION_WORDS[g("en_div").lower()]
     first_word = rest.split(None, 1)[0] if rest.strip() else ""
     if first_word.islower() and first_word in REFERENCE_WORDS:
         return None
     if division in GROUPING_DIVISIONS and first_word[:1].islower() and first_word.lower() not in _INSERTION_WORDS:
         return None  # "Part 1 sets out principles ...", "Division 2 deals with ...": a sentence
-    number = g["en_num"] or ""
+    number = g("en_num") or ""
     if "." in number:
         base, fraction = number.split(".")
         if division in ("section", "article"):  # `Section 2.03` alone on its line: a decimal path (R1)
@@ -615,29 +634,29 @@ def _word_division(g: dict, text: str, rest: str, common: dict) -> Label | None:
         return Label("division", division, int(base), f"{int(base)}.{fraction}", None, **common)
     if division == "subdivision" and len(number) == 1 and number.isupper():  # `Subdivision C` is the third
         return Label("division", division, letter_value(number), number, None, **common)
-    if g["en_word"]:
+    if g("en_word"):
         if not (text.isupper() or not rest.strip() or is_heading_like(rest)):
             return None
-        words = re.split(r"[- ]", g["en_word"].lower())
+        words = re.split(r"[- ]", g("en_word").lower())
         value = sum(LABEL_NUMBERS[w] for w in words)
         if len(words) == 2 and not (LABEL_NUMBERS[words[0]] >= 20 and 0 < LABEL_NUMBERS[words[1]] < 10):
             return None  # "one two" is no number; "twenty-one" is
         token = str(value)
-    elif g["en_num"][0].isdecimal():
-        base, insertion = _INSERTED.fullmatch(g["en_num"]).groups()
+    elif g("en_num")[0].isdecimal():
+        base, insertion = _INSERTED.fullmatch(g("en_num")).groups()
         value = int(base)
         # an inserted number keeps its letter as printed (44a, 6A) and its adverb in lower case (5bis)
         token = base.lstrip("0") + (insertion.lower() if insertion.lower() in _INSERTION_WORDS else insertion)
         token = token if token[0].isdecimal() else "0" + token
     else:
-        if "1" in g["en_num"]:
+        if "1" in g("en_num"):
             # `ARTICLE I1`: text extracted from a scan writes the digit 1 for the letter I; read so,
             # the number counts only where it is the one expected next (`bare`)
-            value = roman_to_int(g["en_num"].replace("1", "I"))
+            value = roman_to_int(g("en_num").replace("1", "I"))
             if value is None:
                 return None
             return Label("division", division, value, str(value), None, bare=True, **common)
-        value, token = _roman_with_insertion(g["en_num"])
+        value, token = _roman_with_insertion(g("en_num"))
         if value is None:
             return None
     # "Section 1" is a statute section inside a chapter, or a contract's top-level

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from stages import lang
 from stages.numbering import alternatives
+from stages.textsearch import LineWords
 
 
 def _alternatives(words) -> str:
@@ -41,62 +41,9 @@ _OPENER_RX = re.compile(rf"{_BOUNDARY}(?P<w>{_alternatives(_words('recital_opene
 _FORMULA_RX = re.compile(rf"(?<![\w])(?:{_alternatives(_words('enacting_formulas')) or '(?!)'})(?![\w])", re.I)
 # `WHEREAS, ...` / `AND WHEREAS ...`: not `WHEREAS:`, which opens numbered recitals.
 _WORD_RX = re.compile(rf"(?<![\w])(?P<w>{_alternatives(_words('recital_words')) or '(?!)'})(?![\w])(?![ \t]*:)", re.I)
-class _Words:
-    """A case-insensitive regex over a list of words and phrases, tried only on the lines that
-    hold one of the words' longest pieces in the lower-cased text. Every match holds one of
-    those pieces and stays on one line, so no match is missed; a text without any of them (a
-    Chinese statute, most contracts' bodies) costs one `str.find` per word instead of the regex
-    stepping through every character. Each piece's next place is looked up from where the last
-    one ended, so the search stays one pass per piece."""
-
-    def __init__(self, rx: re.Pattern, words: list[str]) -> None:
-        self.rx = rx
-        self.pieces = sorted({max(w.lower().split(), key=len) for w in words})
-
-    def finditer(self, text: str, start: int, end: int):
-        folded = _lower(text)
-        if len(folded) != len(text):  # lower-casing changed a length (`İ`): offsets differ
-            yield from self.rx.finditer(text, start, end)
-            return
-        pos = start
-        while pos < end:
-            first = self._first_piece(folded, pos, end)
-            if first is None:
-                return
-            line_begin = max(pos, text.rfind("\n", pos, first) + 1)
-            line_end = text.find("\n", first, end)
-            line_end = end if line_end < 0 else line_end
-            yield from self.rx.finditer(text, line_begin, line_end)
-            pos = line_end + 1
-
-    def _first_piece(self, folded: str, pos: int, end: int) -> int | None:
-        """Where the first piece at or after `pos` begins, looked for in windows that double:
-        a piece found early costs no search of the rest of the text."""
-        width = _WINDOW
-        while True:
-            until = min(end, pos + width)
-            found = [at for piece in self.pieces if (at := folded.find(piece, pos, until)) >= 0]
-            if found:
-                return min(found)
-            if until >= end:
-                return None
-            width *= 2
-
-    def search(self, text: str, start: int, end: int) -> re.Match | None:
-        return next(self.finditer(text, start, end), None)
-
-
-_WINDOW = 4096
-
-
-@lru_cache(maxsize=1)
-def _lower(text: str) -> str:
-    return text.lower()
-
-
-_OPENER = _Words(_OPENER_RX, _words("recital_openers"))
-_FORMULA = _Words(_FORMULA_RX, _words("enacting_formulas"))
-_WORD = _Words(_WORD_RX, _words("recital_words"))
+_OPENER = LineWords(_OPENER_RX, _words("recital_openers"))
+_FORMULA = LineWords(_FORMULA_RX, _words("enacting_formulas"))
+_WORD = LineWords(_WORD_RX, _words("recital_words"))
 
 # A recital's label where a line begins, after a sentence or clause inside one, or after a run of
 # spaces that stands for a line break in a page filed as one line: `(1)`, `(A)`, `A.`, `1.`.
