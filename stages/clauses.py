@@ -819,16 +819,16 @@ class _Outline:
         sentence that is closed, or a label line that is no bare heading. Reads back at most
         `_LEAD_IN_LINES` lines, each once; the paragraph begins after `floor` (the clause before)."""
         text = self.text
-        if lab.line_start == 0 or lab.line_start - 1 in self.label_lines:
+        if lab.line_start == 0:
             return None
         end = lab.line_start - 1
         begin = text.rfind("\n", 0, end) + 1
-        if begin in self.label_lines:
-            return None
         last = text[begin:end].strip()
+        if begin in self.label_lines or not last:
+            return None
         # a heading begins with a capital; `business transaction includes` is a short lead-in
-        open_words = last[-1:] not in ".;,)" and (last[0].islower() or not is_heading_like(last))
-        if not last or not (last[-1] in _LEAD_IN_ENDS or open_words):
+        open_words = last[-1] not in ".;,)" and (last[0].islower() or not is_heading_like(last))
+        if not (last[-1] in _LEAD_IN_ENDS or open_words):
             return None
         for _ in range(_LEAD_IN_LINES):
             if begin == 0:
