@@ -28,7 +28,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from stages.numbering import (
+    BACK_MATTER_BLOCKS,
     DIVISION_ID_PREFIX,
+    GROUPING_DIVISIONS,
     DIVISION_RANK,
     LABEL_NUMBERS,
     REFERENCE_WORDS,
@@ -63,6 +65,14 @@ _PROVISION_GAP_MAX = 20
 # How many later lines with the same label a contents entry is compared with (R0).
 _TOC_LOOKAHEAD = 64
 _JOIN_DECIMAL_STYLES = ("1、", "一、")  # R2: a restarted N、 list gives 5.1, not 5(1)
+# R11: an unlabelled lead-in paragraph that carries its own list (a statute's `agency means:`),
+# how its line ends, how a closed line before it ends (a Canadian definition ends with its French
+# term in brackets: `... a trade union. (organisation)`), and how far back its first line is looked for.
+_LEAD_IN = "lead-in"
+_LEAD_IN_ENDS = ":—–-"
+_CLOSED_LINE = re.compile(r"[.;:][\"'”’)\]]*$|[.;][ \t]*\([^()]{1,80}\)$")
+_LEAD_IN_LINES = 8
+_DUP_MARK = re.compile(r"#\d+$")
 _INLINE_HEADING = re.compile(r"^((?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)(?:[ ]+(?:[A-Z][\w'’&/-]*|of|and|the|for|to|in|on|or|a|an)){0,7})\.[ ]+\S")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
@@ -400,6 +410,55 @@ def _line_before(text: str, pos: int) -> str:
     return text[text.rfind("\n", 0, end) + 1 : end]
 
 
+def without_endnotes(labels: list[Label], start_at: int) -> list[Label]:
+    """R13: editorial notes after the law (an Australian compilation's `Endnotes`: abbreviation
+    key, legislation and amendment history tables) hold thousands of labels that cite the law
+    (`Part II`, `s 6`, `Schedule 1<TAB>...`) and none of its own: from the first notes heading
+    after the body's start to the end, no label starts a clause, and the notes are text of the
+    clause before them. A notes heading before the body (a contents entry `Endnotes`) is the
+    preamble's text, as every label before `start_at` is."""
+    cut = next((i for i in range(start_at, len(labels)) if labels[i].kind == "notes"), len(labels))
+    return labels[:cut]
+
+
+# The labels that name a block of the text (an attachment, a Part or Division): one in the first
+# cell of a table row is a row that cites it, not its heading.
+_BLOCK_STYLES = frozenset({"exhibit"}) | GROUPING_DIVISIONS
+
+
+def drop_table_rows(text: str, labels: list[Label]) -> list[Label]:
+    """R13: an attachment or division word in the first cell of a table row is no heading. A
+    table flattened to text keeps one row per line with its cells apart by a tab: a heading
+    line whose label is followed by a tab, with a line next to it (before or after) that has
+    two cells too, is a row of a table (`Schedule 1<TAB>rs No 197, 2012` in an amendment
+    history). A heading alone with a tab after its number stays a heading: one line with a tab
+    is no table. A run of spaces is no cell gap here: in a page filed as one line it stands for
+    a line break (`EXHIBIT 1     Programs ...` heads the exhibit). Each label reads its own line
+    and the two beside it."""
+    out = []
+    for lab in labels:
+        if lab.kind == "division" and lab.style in _BLOCK_STYLES and not lab.mid_line and _cells_apart(text, lab.end, lab.line_end):
+            before = text.rfind("\n", 0, max(lab.line_start - 1, 0)) + 1 if lab.line_start else None
+            after_end = text.find("\n", lab.line_end + 1)
+            after_end = len(text) if after_end < 0 else after_end
+            row_before = before is not None and _cells_apart(text, before, lab.line_start - 1, inner=True)
+            row_after = lab.line_end < len(text) and _cells_apart(text, lab.line_end + 1, after_end, inner=True)
+            if row_before or row_after:
+                continue
+        out.append(lab)
+    return out
+
+
+def _cells_apart(text: str, start: int, end: int, inner: bool = False) -> bool:
+    """A tab between cells in `text[start:end]`: after the label (`start` is its end), or, with
+    `inner`, between two cells of a line (not its indentation)."""
+    if inner:
+        while start < end and text[start] in " \t":
+            start += 1
+    tab = text.find("\t", start, end)
+    return tab >= 0 and (not inner or tab > start)
+
+
 def body_start(labels: list[Label]) -> int:
     """Index of the label that opens the body: the first division of a statute, else the
     first label of the longest 1, 2, 3, ... sequence of top-level numbers, else the first
@@ -489,6 +548,7 @@ class _Outline:
         self.block_scoped: dict[int, bool] = {}  # id of a supplementary block -> its articles are its own
         self.words_until: dict[int, int] = {}  # line end -> where its words end (is_heading_like_at)
         self.printed_apart = _printed_apart(labels)  # decimals printed both with and without zeros
+        self.label_lines = {lab.line_start: lab for lab in labels if not lab.mid_line}  # line -> the label it starts with
 
     # -- helpers
     def _ids(self, wanted: str, node: _Node) -> str:
@@ -539,7 +599,11 @@ class _Outline:
         """The open level whose next number is this label's, if any. When two levels expect
         it (an inner list and the outer one), the one at the same indentation wins, then
         the one whose labels look alike (heading lines vs sentences), then the innermost."""
-        matches = [n for n in self.stack if n.style == lab.style and n.value is not None and n.value + 1 == lab.value]
+        inserted = _inserted_item(lab)
+        matches = [
+            n for n in self.stack
+            if n.style == lab.style and n.value is not None and (n.value + 1 == lab.value or (inserted and n.value == lab.value))
+        ]  # fmt: skip
         if len(matches) <= 1:
             return matches[0] if matches else None
         pool = [n for n in matches if n.indent == lab.indent] or matches
@@ -695,9 +759,16 @@ class _Outline:
         roman_lab = lab._replace(style=lab.alt_style, value=lab.alt_value, token=lab.alt_token, alt_style=None)
         if self._expecting(roman_lab) or roman_lab.value == 1:
             return roman_lab
-        if lab.value == 1 or any(n.style == lab.style for n in self.stack):
+        letter = next((n for n in reversed(self.stack) if n.style == lab.style), None)
+        numeral = next((n for n in reversed(self.stack) if n.style == roman_lab.style), None)
+        if letter is not None and numeral is not None and letter.value is not None and numeral.value is not None:
+            # both lists open: the reading that skips less (`(iii)` then `(v)`, a repealed `(iv)`,
+            # under `(f)`: the numeral five, not the letter v sixteen letters on)
+            if 0 < roman_lab.value - numeral.value < lab.value - letter.value:
+                return roman_lab
+        if lab.value == 1 or letter is not None:
             return lab
-        if any(n.style == roman_lab.style for n in self.stack):
+        if numeral is not None:
             return roman_lab
         return lab
 
@@ -712,8 +783,10 @@ class _Outline:
         elif lab.mid_line or lab.long or (lab.bare and not (value == 1 and not self.nodes)):
             return  # a number inside a line, a bare number, a year-like number count only where expected
         elif value == 1:
-            parent = self._restart_parent(lab)
-            self._pop_to(parent)
+            parent = self._definition(lab)
+            if parent is None:
+                parent = self._restart_parent(lab)
+                self._pop_to(parent)
         else:
             same = [n for n in self.stack if n.style == lab.style]
             parent = same[-1].parent if same else (self.stack[-1] if self.stack else None)
@@ -724,6 +797,106 @@ class _Outline:
         if lab.mid_line:
             node.anomalies.append(f"mid_line_label: {lab.text.strip()} stands inside a line")
         self._push(node, self._sequence_id(node, lab))
+
+    def _definition(self, lab: Label) -> _Node | None:
+        """R11: a list that starts again under an unlabelled lead-in paragraph belongs to that
+        paragraph. A statute's definitions are unlabelled paragraphs (`agency means:`) that each
+        carry their own `(a)`, `(b)` ...; cited as "paragraph (a) of the definition of agency in
+        subsection 6(1)". Where a clause holds a list and another one starts at its first item
+        after a lead-in paragraph of its own (not the clause's first words: a sentence or another
+        list stands between), each such paragraph becomes a clause `6(1)[k]` (an inferred ordinal,
+        as R5's) and its list nests under it: `6(1)[2](a)`. The first list of the clause, if a lead-in
+        paragraph of that kind stood before it too, is moved under `6(1)[1]` when the second one
+        shows the pattern. Returns the paragraph's clause, or None (the list is placed as before)."""
+        if lab.kind != "item" or lab.mid_line or not self.stack:
+            return None
+        lead = next((n for n in reversed(self.stack) if n.style == _LEAD_IN), None)
+        if lead is not None:
+            holder = lead.parent
+        else:
+            same = [n for n in self.stack if n.style == lab.style]
+            holder = same[-1].parent if same else None
+        if holder is None or not (lab.style in holder.last_child or _LEAD_IN in holder.last_child):
+            return None
+        start = self._lead_in_start(lab, self.nodes[-1].start if self.nodes else -1)
+        if start is None:
+            return None
+        if _LEAD_IN not in holder.last_child:
+            self._lead_in_first_list(holder, lab.style)
+        self._pop_to(holder)
+        node = _Node("", holder, None, start, style=_LEAD_IN, value=holder.last_child.get(_LEAD_IN, 0) + 1, inferred=True)
+        return self._push(node, f"{holder.clause_id}[{node.value}]")
+
+    def _lead_in_start(self, lab: Label, floor: int) -> int | None:
+        """Where the unlabelled lead-in paragraph before `lab` begins, if one stands right before
+        it on a line of its own and is not the first words of the clause before: it ends open (a
+        colon, a dash, or words that are no heading: `... It includes`), and before it stands a
+        sentence that is closed, or a label line that is no bare heading. Reads back at most
+        `_LEAD_IN_LINES` lines, each once; the paragraph begins after `floor` (the clause before)."""
+        text = self.text
+        if lab.line_start == 0:
+            return None
+        end = lab.line_start - 1
+        begin = text.rfind("\n", 0, end) + 1
+        last = text[begin:end].strip()
+        if begin in self.label_lines or not last:
+            return None
+        # a heading begins with a capital; `business transaction includes` is a short lead-in
+        open_words = last[-1] not in ".;,)" and (last[0].islower() or not is_heading_like(last))
+        if not (last[-1] in _LEAD_IN_ENDS or open_words):
+            return None
+        for _ in range(_LEAD_IN_LINES):
+            if begin == 0:
+                return None
+            before_end = begin - 1
+            while before_end > 0 and not text[before_end - 1 : before_end].strip() and text[before_end - 1] == "\n":
+                before_end -= 1  # blank lines between: the line before them
+            before = text.rfind("\n", 0, before_end) + 1
+            line = text[before:before_end].strip()
+            closed = bool(line) and bool(_CLOSED_LINE.search(line))
+            label = self.label_lines.get(before)
+            if label is not None:
+                bare_heading = is_heading_like(text[label.body_start : label.line_end])
+                return max(begin, floor + 1) if closed and not bare_heading else None
+            if closed or not line or before_end < begin - 1:
+                return max(begin, floor + 1) if closed else None
+            begin = before
+        return None
+
+    def _lead_in_first_list(self, holder: _Node, style: str) -> None:
+        """The first list of `holder` in `style`, placed before any lead-in paragraph was seen:
+        if a lead-in paragraph stood before it too, it becomes `holder[1]` and the list moves
+        under it (ids, parents and levels of the list's clauses follow)."""
+        at = len(self.nodes) - 1  # the holder's clauses follow it: read back to it, not the whole document
+        while at >= 0 and self.nodes[at] is not holder:
+            at -= 1
+        at = next((i for i in range(at + 1, len(self.nodes)) if self.nodes[i].parent is holder and self.nodes[i].style == style), None)
+        if at is None or self.nodes[at].label is None:
+            return
+        start = self._lead_in_start(self.nodes[at].label, self.nodes[at - 1].start)
+        if start is None:
+            return
+        lead = _Node("", holder, None, start, style=_LEAD_IN, value=1, inferred=True)
+        lead.clause_id = self._ids(f"{holder.clause_id}[1]", lead)
+        holder.last_child[_LEAD_IN] = 1
+        lead.has_children = True
+        moved = self.nodes[at:]
+        self.nodes[at:at] = [lead]
+        renamed = {id(holder): (holder.clause_id, lead.clause_id)}
+        for n in moved:
+            if n.parent is holder:
+                n.parent = lead
+                old_prefix, new_prefix = renamed[id(holder)]
+            elif id(n.parent) in renamed:
+                old_prefix, new_prefix = renamed[id(n.parent)]
+            else:
+                continue
+            if n.clause_id.startswith(old_prefix):
+                old = n.clause_id
+                self.used[_DUP_MARK.sub("", old)] -= 1
+                n.clause_id = self._ids(new_prefix + old[len(old_prefix) :], n)
+                renamed[id(n)] = (old, n.clause_id)
+            n.level = n.parent.level + 1
 
     def _restart_parent(self, lab: Label) -> _Node | None:
         """Where a list that (re)starts at 1 goes. Under the current clause as a sublist
@@ -795,6 +968,13 @@ class _Outline:
         self._push(node, f"{parent.clause_id if parent else ''}[{k}]")
 
 
+def _inserted_item(lab: Label) -> bool:
+    """R10: `(1A)`, `(2B)`: a subsection inserted after its base by amendment (its value is the
+    base's), which follows the base or an earlier insertion as a sibling, never opens a list."""
+    base = str(lab.value)
+    return lab.kind == "item" and lab.token != base and lab.token.startswith(base) and lab.token[len(base) :].isupper()
+
+
 def _stands_apart(text: str, before: int, start: int) -> bool:
     """A label inside a line begins its clause where it stands when a sentence or a heading in
     capitals ends before it, or a run of spaces stands for a line break (a page filed as one
@@ -856,12 +1036,14 @@ def _tidy(raw: str) -> str:
 def _heading(node: _Node, own: str, has_children: bool) -> str | None:
     first, newline, _ = own.partition("\n")
     more = has_children or bool(newline)
-    if node.division == "recital" or node.continued:
-        return None  # a recital is a sentence, never headed; so is a first line that runs on
+    if node.division == "recital" or node.continued or node.style == _LEAD_IN:
+        return None  # a recital is a sentence, never headed; so are a first line that runs on and a lead-in
     if node.label is not None and node.label.kind == "heading":
         return first
     if node.label is not None and node.label.style == "supplementary":
         return _cjk_tight(" ".join(node.label.text.split()))  # "附　　则" names itself
+    if node.division == "exhibit" and node.label is not None and node.label.text in BACK_MATTER_BLOCKS:
+        return node.label.text  # `AMENDMENTS NOT IN FORCE` names itself (R13)
     if not first:
         return None
     if node.division is not None and node.division != "article":
@@ -882,6 +1064,7 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     """Parse `text` into clauses (document order) and document-level warnings."""
     scanned = scan_labels(text)
     text, scanned = _without_furniture(text, scanned)
+    scanned = drop_table_rows(text, scanned)
     invalid = [lab for lab in scanned if lab.kind == "invalid"]
     labels = _resolve_sections([lab for lab in scanned if lab.kind != "invalid"])
     labels, originals = through_sections(text, labels)
@@ -898,6 +1081,7 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     if not numbered and labels:
         labels = sorted(heading_labels(text) + labels, key=lambda lab: lab.start)
     labels, start_at, recital_nodes = _recitals(text, labels)
+    labels = without_endnotes(labels, start_at)
     outline = _Outline(labels[start_at:], text)
     for i in range(len(outline.labels)):
         outline.place(i)

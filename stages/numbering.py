@@ -15,6 +15,8 @@ Kinds of label:
 - ``item``: list items whose id is parent + ``(label)``: ``(1)``, ``- (1)``, ``(a)``,
   ``(iv)``, ``（一）``, ``①``, ``a)``, ``A.``.
 - ``bullet``: unlabelled bullets ``-``, ``•`` (ids inferred, rules R4/R5).
+- ``notes``: the heading of editorial notes after the text (``Endnotes``, R13): from it on, no
+  line starts a clause.
 - ``invalid``: something in a label's place whose numeral is not a numeral (``第十十条``):
   never a clause, only an anomaly on the clause it stands in.
 
@@ -71,6 +73,10 @@ _NUMBER_FIRST_WORDS = {w.lower() for language in lang.known() for w in language.
 # Words that head an attachment -> its kind, the id's prefix (`annex` -> annex, 附表 -> sch).
 _ATTACHMENT_WORDS = {w.lower(): kind for language in lang.known() for w, kind in language.attachment_words.items()}
 _HAN_ATTACHMENTS = [w for w in _ATTACHMENT_WORDS if all(ord(ch) >= 0x2E80 for ch in w)]
+# Back matter (R13): the headings of blocks of provisions after a consolidated statute, as printed
+# (`AMENDMENTS NOT IN FORCE` -> schNifProvs), and the headings of its editorial notes (`Endnotes`).
+BACK_MATTER_BLOCKS = {w: block for language in lang.known() for w, block in language.back_matter_blocks.items()}
+_ENDNOTE_HEADINGS = {w.lower() for language in lang.known() for w in language.endnote_headings}
 _LATIN_ATTACHMENTS = [w for w in _ATTACHMENT_WORDS if w not in _HAN_ATTACHMENTS]
 # Numbers a division label may spell out (`five`, `premier`), lower case.
 LABEL_NUMBERS = {
@@ -333,6 +339,8 @@ _LINE_START = re.compile(
                 第[ ]*(?P<cn_num2>[{HAN_DIGITS}]+|\d+(?:-\d+)*)[ ]*(?P<cn_unit2>{_HEADING_ALTERNATIVES})
                 (?P<cn_ins2>{_INSERTION})(?:{alternatives(_RANGE_CLOSERS) or "(?!)"})?)?(?=\s|$)
       | (?P<supp>附[ ]*则)(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*\S{{0,2}}[ ]*)?$)   # 附　則　（…法律第一四〇号）　抄
+      | (?P<block>{alternatives(BACK_MATTER_BLOCKS) or "(?!)"})(?=[ \t]*$)           # R13: AMENDMENTS NOT IN FORCE
+      | (?P<notes>(?i:{alternatives(_ENDNOTE_HEADINGS) or "(?!)"}))(?=[ \t]*$)       # R13: Endnotes
       | (?P<en_div>(?i:{alternatives(DIVISION_WORDS)}))[ ]*(?<=[. ])
             (?:(?P<en_word>(?i:(?:{_SPELLED})(?:[- ](?:{_SPELLED}))?))(?![\w-])|{_LATIN_NUMBER.format("en")})
             (?P<en_tail>[.:])?(?=[ \t]|$|[-—–])
@@ -516,6 +524,12 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         return Label("division", division, numbers[0], token, None, **common)
     if g("supp"):
         return Label("division", "supplementary", None, "", None, **common)
+    if g("block") or g("notes"):
+        if rest.strip():
+            return None  # the view is the line's first characters: the heading must be the whole line
+        if g("notes"):
+            return Label("notes", "notes", None, "", None, **common)
+        return Label("division", "exhibit", None, BACK_MATTER_BLOCKS[g("block")], None, **common)
     if g("en_div"):
         return _word_division(g, text, rest, common)
     if g("nf_word"):

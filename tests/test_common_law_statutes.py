@@ -102,6 +102,93 @@ def test_hong_kong_chinese_parts_and_divisions():
     ]
 
 
+DEFINITIONS = (
+    "Part 1—Preliminary\n4 Definitions\n(1) In this Act:\n"
+    "body means a body corporate.\n"
+    "carrier means:\n(a) a railway; or\n(b) a ferry service.\n"
+    "court means the Federal Court.\n"
+    "dealer means:\n(a) a broker; or\n(b) a bank that:\n(i) takes deposits; and\n(ii) lends money.\n"
+    "entity, in relation to a trust, includes\n(a) the trustee; and\n(b) the settlor.\n"
+    "(2) A word defined in subsection (1) has that meaning in the regulations.\n"
+    "5 Application\nThis Act applies to carriers.\n"
+)
+
+
+def test_a_definition_paragraph_holds_its_own_list():
+    """R11: each unlabelled definition (`carrier means:`) carries its own `(a)`, `(b)`; the lists
+    restart, so the definition is a clause `4(1)[k]` (inferred, like R5's) and its list is under
+    it: "paragraph (b) of the definition of dealer" is `4(1)[2](b)`. The first definition's list
+    moves under `4(1)[1]` when the second one shows the pattern. No id is a duplicate."""
+    clauses, _ = build_clauses("d", DEFINITIONS)
+    assert [(c.clause_id, c.parent_id) for c in clauses] == [
+        ("part1", None), ("4", "part1"), ("4(1)", "4"),
+        ("4(1)[1]", "4(1)"), ("4(1)[1](a)", "4(1)[1]"), ("4(1)[1](b)", "4(1)[1]"),
+        ("4(1)[2]", "4(1)"), ("4(1)[2](a)", "4(1)[2]"), ("4(1)[2](b)", "4(1)[2]"),
+        ("4(1)[2](b)(i)", "4(1)[2](b)"), ("4(1)[2](b)(ii)", "4(1)[2](b)"),
+        ("4(1)[3]", "4(1)"), ("4(1)[3](a)", "4(1)[3]"), ("4(1)[3](b)", "4(1)[3]"),
+        ("4(2)", "4"), ("5", "part1"),
+    ]
+    c = {x.clause_id: x for x in clauses}
+    assert c["4(1)[1]"].text == "carrier means:" and c["4(1)[1]"].number_inferred and c["4(1)[1]"].level == 4
+    assert c["4(1)[1](a)"].level == 5 and c["4(1)[2](b)(i)"].level == 6
+    assert c["4(1)[3]"].text == "entity, in relation to a trust, includes" and c["4(1)[3]"].heading is None
+    assert "court means the Federal Court." in c["4(1)[1](b)"].text  # a definition without a list is text (R7)
+
+
+def test_a_list_under_the_clause_own_lead_in_is_not_moved():
+    """The clause's own lead-in (`(1) This Act applies to:`, or the first paragraph after a heading)
+    keeps its list; only a later lead-in paragraph that starts a list again holds its own."""
+    text = (
+        "Part 1—Preliminary\n5 Application\n(1) This Act applies to:\n(a) agencies; and\n(b) organisations.\n"
+        "It also applies to:\n(a) contractors; and\n(b) their staff.\n"
+        "6 Fees\nThe fees are:\n(a) ten dollars; or\n(b) five dollars.\n"
+    )
+    assert [cid for cid, _ in _tree(text)] == [
+        "part1", "5", "5(1)", "5(1)(a)", "5(1)(b)", "5(1)[1]", "5(1)[1](a)", "5(1)[1](b)", "6", "6(a)", "6(b)",
+    ]
+
+
+def test_a_wrapped_lead_in_is_the_clause_own_words():
+    """A lead-in whose sentence began on the label's line (wrapped) is that clause's: its list
+    stays `(2)(a)` even after an earlier list."""
+    text = (
+        "Part 1—Preliminary\n5 Application\n(1) This Act applies to:\n(a) agencies; and\n(b) organisations.\n"
+        "(2) This subsection applies to an entity that\nis a small business and that:\n(a) trades; or\n(b) lends.\n"
+    )
+    assert [cid for cid, _ in _tree(text)] == ["part1", "5", "5(1)", "5(1)(a)", "5(1)(b)", "5(2)", "5(2)(a)", "5(2)(b)"]
+
+
+def test_an_inserted_subsection_follows_its_base():
+    """R10: `(1A)` after `(1)` is its sibling (not a list under it), and `(2)` follows `(1A)`."""
+    text = (
+        "Part 1—Preliminary\n16B Collection\n(1) An entity collects if:\n(a) it asks; or\n(b) it records.\n"
+        "(1A) An entity also collects if it buys.\n(1B) Or if it is given.\n(2) Subsection (1) applies.\n"
+    )
+    assert _tree(text)[2:] == [
+        ("16B(1)", "16B"), ("16B(1)(a)", "16B(1)"), ("16B(1)(b)", "16B(1)"), ("16B(1A)", "16B"), ("16B(1B)", "16B"),
+        ("16B(2)", "16B"),
+    ]
+
+
+def test_a_repealed_roman_item_leaves_a_gap_not_a_letter():
+    """R3: `(iii)` then `(v)` (a repealed `(iv)`) under `(d)` is the numeral five, not the letter v."""
+    text = (
+        "Part 1—Preliminary\n6 Meaning\n(1) A body is:\n(d) a body appointed by:\n(i) a Governor; or\n"
+        "(ii) a Minister; or\n(iii) an Administrator; or\n(v) a State Minister; or\n(e) a court.\n"
+    )
+    assert [cid for cid, _ in _tree(text)][-3:] == ["6(1)(d)(iii)", "6(1)(d)(v)", "6(1)(e)"]
+
+
+def test_a_subclause_cited_at_a_line_end_is_no_clause():
+    """R1: `subclause 3.4 applies ...` cites 3.4 (a reference word), however short the line."""
+    text = (
+        "Part 1—Preliminary\n1 Short title\nThis Act is the Example Act.\n"
+        "Schedule 1—Principles\n3 Principle 3\n3.3 An entity must not collect information unless:\n"
+        "(a) it consents; or\n(b) subclause 3.4 applies.\n3.4 This subclause applies if:\n(a) a law requires it.\n"
+    )
+    assert [cid for cid, _ in _tree(text)] == ["part1", "1", "sch1", "sch1.3", "sch1.3.3", "sch1.3.3(a)", "sch1.3.3(b)", "sch1.3.4", "sch1.3.4(a)"]
+
+
 def _measure(name: str) -> tuple[dict, dict]:
     path = DEV / f"{name}.txt"
     if not path.exists():
@@ -128,3 +215,15 @@ def test_pipeda_sections_and_divisions():
     assert all(sid in parents for sid in want), [sid for sid in want if sid not in parents]
     assert parents["4.01"] == parents["4.1"] == "part1" and parents["52-57"] == "part3"
     assert "10.4" not in parents  # quoted by an amendment not in force: no section of the Act
+
+
+def test_australian_privacy_act_is_exact():
+    """Endnotes make no schedule (R13), the definitions' lists make no duplicate id (R11)."""
+    expected, measured = _measure("au_privacy_act_1988_en")
+    assert compare_with_expected(expected, measured) == []
+
+
+def test_pipeda_is_exact_with_its_amendments_not_in_force():
+    expected, measured = _measure("ca_pipeda_en")
+    assert compare_with_expected(expected, measured) == []
+    assert measured["schedules"] == ["sch1", "sch2", "sch3", "sch4", "schNifProvs"]

@@ -82,6 +82,15 @@ class Language:
     # (schedule), `annex`, `app` (appendix), `att` (attachment). Annexes are numbered
     # (`Annex III` -> annex3); exhibits and schedules keep their letters (`exhA`).
     attachment_words: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Back matter (R13). A consolidated statute may end with blocks of provisions that are not its
+    # own and have no attachment word: Justice Laws prints `AMENDMENTS NOT IN FORCE` and `RELATED
+    # PROVISIONS` (in capitals, alone on their line) after the schedules, and its XML makes them
+    # schedules (`<Schedule id="NifProvs">`, `<Schedule id="RelatedProvs">`). Each heading, as
+    # printed -> the block's id. And the headings of editorial notes after the law (an Australian
+    # compilation's `Endnotes`: amendment history tables), matched case-insensitively: from there to
+    # the end, no line starts a clause.
+    back_matter_blocks: Mapping[str, str] = field(default_factory=dict, hash=False)
+    endnote_headings: tuple[str, ...] = ()
     # Recitals (R12). The words that open them (an act's `Whereas:`, `in Erwägung nachstehender
     # Gründe:`; a contract's `RECITALS`, `BACKGROUND`, `WHEREAS`), the words each unnumbered one
     # begins with (a contract's `WHEREAS`, `AND WHEREAS`), and the words that end them and enact
@@ -124,7 +133,7 @@ class Language:
     def __post_init__(self):
         for name in (
             "number_words", "ordinal_words", "month_names", "scale_words", "structure_words", "division_words",
-            "label_numbers", "variants", "attachment_words", "range_words",
+            "label_numbers", "variants", "attachment_words", "range_words", "back_matter_blocks",
         ):  # fmt: skip
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         unknown = [w for w in self.heading_units if w not in self.structure_words]

@@ -20,7 +20,8 @@ _MONTHS = "january february march april may june july august september october n
 # clause parser reads no misplaced label after them.
 REFERENCE_WORDS = frozenset(
     """section sections clause clauses article articles paragraph paragraphs subsection
-    subsections item items schedule exhibit annex appendix part chapter point points see
+    subsections subclause subclauses subparagraph subparagraphs subregulation subregulations
+    principle principles item items schedule exhibit annex appendix part chapter point points see
     under in per of to and or through from by with version v no no. number rule rules § §§""".split()
 )
 
@@ -52,6 +53,11 @@ LANGUAGE = Language(
         "article": "article", "art.": "article", "division": "division", "subdivision": "subdivision",
     },  # fmt: skip
     attachment_words={"exhibit": "exh", "schedule": "sch", "annex": "annex", "appendix": "app", "attachment": "att"},
+    # R13: the back matter of a consolidated statute. Justice Laws (Canada) ends an Act with blocks
+    # its XML makes schedules, ids `NifProvs` and `RelatedProvs` (the anchors of its pages too); an
+    # Australian compilation ends with `Endnotes` (abbreviation key, legislation and amendment history).
+    back_matter_blocks={"AMENDMENTS NOT IN FORCE": "schNifProvs", "RELATED PROVISIONS": "schRelatedProvs"},
+    endnote_headings=("endnotes",),
     # R12: an act's recitals run from `Whereas:` to its enacting formula; a contract's from
     # `RECITALS` / `BACKGROUND` / its first `WHEREAS` to `NOW, THEREFORE` or `agree as follows`.
     recital_openers=("whereas", "recitals", "background", "witnesseth"),

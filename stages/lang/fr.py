@@ -15,6 +15,8 @@ LANGUAGE = Language(
         "article": "article", "art.": "article",
     },  # fmt: skip
     attachment_words={"annexe": "annex", "appendice": "app"},
+    # R13: the French pages of Justice Laws (Canada) name the same back-matter blocks, with the same ids.
+    back_matter_blocks={"MODIFICATIONS NON EN VIGUEUR": "schNifProvs", "DISPOSITIONS CONNEXES": "schRelatedProvs"},
     label_numbers={"premier": 1, "première": 1, "1er": 1, "1re": 1},
     insertion_words=LATIN_INSERTIONS,
     # R12: an EU act's recitals, `considérant ce qui suit:` ... `ONT ADOPTÉ LE PRÉSENT RÈGLEMENT`;
