@@ -694,6 +694,8 @@ class _Outline:
         if sibling is not None:
             parent = sibling.parent
             self._pop_to(parent)
+        elif self._opens_run_on_list(lab):
+            parent = self.stack[-1]
         elif lab.mid_line or lab.long or (lab.bare and not (value == 1 and not self.nodes)):
             return  # a number inside a line, a bare number, a year-like number count only where expected
         elif value == 1:
@@ -709,6 +711,15 @@ class _Outline:
         if lab.mid_line:
             node.anomalies.append(f"mid_line_label: {lab.text.strip()} stands inside a line")
         self._push(node, self._sequence_id(node, lab))
+
+    def _opens_run_on_list(self, lab: Label) -> bool:
+        """R1, R3: an item inside a line begins a list only as the first item of the clause whose
+        label opened that same line (a page filed as one line: `2.1 Clause 12 - INVOICING
+        AND PAYMENT TERMS       (i) Clause 12.1(ii) of the GMA ...`)."""
+        if not (lab.mid_line and lab.kind == "item" and lab.value == 1 and self.stack):
+            return False
+        top = self.stack[-1]
+        return top.label is not None and top.label.line_start == lab.line_start and not top.has_children
 
     def _restart_parent(self, lab: Label) -> _Node | None:
         """Where a list that (re)starts at 1 goes. Under the current clause as a sublist
@@ -762,22 +773,56 @@ class _Outline:
                     return
                 break
         # R5: bullets nest by indentation; unlabelled ones get [k].
-        j = len(self.stack) - 1
-        while j >= 0 and self.stack[j].style == "bullet" and self.stack[j].indent > lab.indent:
-            j -= 1
-        if j >= 0 and self.stack[j].style == "bullet" and self.stack[j].indent == lab.indent:
-            prev = self.stack[j]
+        indent = lab.indent
+        prev = self._open_bullet(lab)
+        if prev is not None:
             parent, k = prev.parent, (prev.value or 0) + 1
         else:
+            j = len(self.stack) - 1
+            while j >= 0 and self.stack[j].style == "bullet" and self.stack[j].indent > lab.indent:
+                j -= 1
             parent = self.stack[j] if j >= 0 else None
-            k = 1
+            # a bullet has no number, so it never restarts a list: under a parent that holds
+            # bullets already it is the next one (never `[1]#2`) ...
+            k = (parent.last_child.get("bullet", 0) if parent is not None else 0) + 1
+            deeper = self.stack[j + 1] if j + 1 < len(self.stack) else None
+            if deeper is not None and self._next_of_list(deeper, lab):
+                indent = deeper.indent  # ... and of that very list when nothing but blank lines came between
         self._pop_to(parent)
         if parent is None:
             self.top_bullets += 1
             k = self.top_bullets
         node = self._node(lab, parent, inferred=True)
-        node.style, node.value = "bullet", k
+        node.style, node.value, node.indent = "bullet", k, indent
         self._push(node, f"{parent.clause_id if parent else ''}[{k}]")
+
+    def _open_bullet(self, lab: Label) -> _Node | None:
+        """R5: the open bullet this one follows: one at its indentation, above it on the stack
+        only deeper bullets and list items indented at least as far (a bullet's nested `(i)`,
+        `(ii)` close when the next bullet of the list comes)."""
+        for n in reversed(self.stack):
+            if n.rank < _DYNAMIC_RANK or n.label is None or n.label.kind not in ("item", "bullet") or n.indent < lab.indent:
+                return None
+            if n.style == "bullet" and n.indent == lab.indent:
+                return n
+        return None
+
+    def _next_of_list(self, deeper: _Node, lab: Label) -> bool:
+        """R5: a bullet printed shallower than the open bullet list under the same parent, with
+        the same marker and nothing but blank lines (or page furniture, blanked) since the last
+        clause's paragraph: the next item of that list, its indentation lost at a page break.
+        After a paragraph of other text it is a list of its own (still numbered on)."""
+        if deeper.style != "bullet" or deeper.label is None or deeper.label.text.strip()[:1] != lab.text.strip()[:1]:
+            return False
+        last = self.nodes[-1]
+        since = last.label.line_start if last.label is not None else last.start
+        end = lab.line_start
+        while end > since and self.text[end - 1].isspace():
+            end -= 1
+        return _PARAGRAPH_BREAK.search(self.text, since, end) is None
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
 def _stands_apart(text: str, before: int, start: int) -> bool:

@@ -459,7 +459,9 @@ def scan_line(line: str, line_start: int) -> list[Label]:
                 labels.append(label)
     labels.extend(_mid_line_labels(line, line_start, indent, labels[0] if labels else None))
     if len(line) > PREFIX_CHARS and ("   " in line or ". " in line or ": " in line):
-        labels = _with_run_on_labels(labels, _run_on_labels(line, line_start, indent, labels[0] if labels else None))
+        first = labels[0] if labels else None
+        run_on = _run_on_labels(line, line_start, indent, first) + _run_on_items(line, line_start, indent, first)
+        labels = _with_run_on_labels(labels, run_on)
     return labels
 
 
@@ -540,19 +542,7 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         value = han_to_int(g["phan"])
         return Label("item", _item_style(bullet, "(一)"), value, str(value), None, **common)
     if g["plow"] or g["pup"]:
-        raw = g["plow"] or g["pup"]
-        case = "a" if g["plow"] else "A"
-        rom = roman_to_int(raw)
-        token = raw.lower()
-        if len(raw) == 1:
-            lab = Label("item", _item_style(bullet, f"({case})"), letter_value(raw), token, None, **common)
-            if rom is not None:
-                rom_style = _item_style(bullet, "(i)" if case == "a" else "(I)")
-                return _with_alt(lab, rom_style, rom, token)
-            return lab
-        if rom is None:
-            return None
-        return Label("item", _item_style(bullet, "(i)" if case == "a" else "(I)"), rom, token, None, **common)
+        return _lettered_item(g["plow"] or g["pup"], bullet, common)
     if g["circ"]:
         value = _CIRCLED[g["circ"]]
         return Label("item", "①", value, str(value), None, **common)
@@ -575,6 +565,23 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
 
 
 _LINE_GAP = re.compile(r"[ \t]{3,}")
+
+
+def _lettered_item(raw: str, bullet: str | None, common: dict) -> Label | None:
+    """`(a)`, `(B)`, `(iv)`: a letter, or a roman numeral, or (one letter that is both: `(i)`,
+    `(v)`) a letter with the numeral as its alternative, decided by the neighbours (R3)."""
+    case = "a" if raw.islower() else "A"
+    rom = roman_to_int(raw)
+    token = raw.lower()
+    if len(raw) == 1:
+        lab = Label("item", _item_style(bullet, f"({case})"), letter_value(raw), token, None, **common)
+        if rom is not None:
+            rom_style = _item_style(bullet, "(i)" if case == "a" else "(I)")
+            return _with_alt(lab, rom_style, rom, token)
+        return lab
+    if rom is None:
+        return None
+    return Label("item", _item_style(bullet, "(i)" if case == "a" else "(I)"), rom, token, None, **common)
 
 
 def _range_label(g: dict, division: str, value: int, token: str, common: dict) -> Label | None:
@@ -785,6 +792,40 @@ def _run_on_labels(line: str, line_start: int, indent: int, first: Label | None)
                 line_start, line_end, indent, mid_line=True,
             )
         )
+    return found
+
+
+# A list item after a line break's run of spaces (`PAYMENT TERMS       (i) Clause 12.1(ii) of ...`):
+# bracketed, as items are printed inside a line; `12.1(ii)` (no gap) is a citation.
+_RUN_ON_ITEM = re.compile(
+    r"(?<![ \t])[ \t]{3,}(?P<label>\((?:(?P<num>\d{1,2})|(?P<low>[a-z]{1,4})|(?P<up>[A-Z]{1,4}))\))(?=[ \t]+\S)"
+)
+
+
+def _run_on_items(line: str, line_start: int, indent: int, first: Label | None) -> list[Label]:
+    """List items inside a long line (a page filed as one line), each after a run of spaces that
+    stands for a line break, proposed as mid-line labels: they count only where they are the
+    item expected next, or a list's first item under the clause whose label opened the same line
+    (R1, R3)."""
+    search_from = (first.end - line_start) if first else 0
+    if "   (" not in line and "\t(" not in line:
+        return []
+    found: list[Label] = []
+    line_end = line_start + len(line)
+    for m in _RUN_ON_ITEM.finditer(line, search_from):
+        start, end = line_start + m.start("label"), line_start + m.end("label")
+        after = m.end("label") + 1
+        while after < len(line) and line[after] in " \t":
+            after += 1
+        common = dict(
+            text=m.group("label"), start=start, end=end, body_start=line_start + after, line_start=line_start,
+            line_end=line_end, indent=indent, mid_line=True,
+        )  # fmt: skip
+        if m.group("num"):
+            value = int(m.group("num"))
+            found.append(Label("item", "(1)", value, str(value), None, **common))
+        elif (lab := _lettered_item(m.group("low") or m.group("up"), None, common)) is not None:
+            found.append(lab)
     return found
 
 

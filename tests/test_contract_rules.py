@@ -1,0 +1,129 @@
+"""Contract rules of issue 14 on small hand-written documents: bullets across a page break (R5),
+list items inside a page filed as one line (R1, R3), and the errata of the dev corpus's
+ground truth (`lexnorm.testing.load_errata`, tests/dev_corpus_errata.json)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SHARED, by_id, parse_text
+from lexnorm.testing import DEV_ERRATA, Erratum, apply_errata, compare_with_expected, describe_erratum, load_errata
+
+DEV = SHARED / "corpus" / "dev"
+
+
+def ids(text: str) -> list[str]:
+    return [c.clause_id for c in parse_text(text)]
+
+
+# ---------------------------------------------------------------------------- R5 bullets
+
+
+def test_a_bullet_whose_indentation_a_page_break_lost_is_the_next_of_its_list():
+    text = (
+        "4. Confidentiality\nThe Receiving Party undertakes:\n\n"
+        "  - to keep it confidential,\n\n  - to use it only for the Amendment,\n\n\n\n"
+        "- to disclose it only to employees,\n\n  - not to copy it;\n\n  - not to pass it on unless:\n\n"
+        "  (i) each third party signed an undertaking; and,\n\n  (ii) the Disclosing Party approved;\n\n"
+        "  - to notify the Disclosing Party.\n"
+    )
+    assert ids(text) == ["4", "4[1]", "4[2]", "4[3]", "4[4]", "4[5]", "4[5](i)", "4[5](ii)", "4[6]"]
+
+
+def test_a_bullet_never_restarts_a_list_even_after_prose():
+    """Two bullet lists under one clause, the second shallower after a paragraph: bullets have no
+    number to restart, so the second list numbers on ([3], never [1]#2); being a list of its
+    own, a deeper bullet after it nests under it."""
+    text = (
+        "1. Notices\nNotices go to:\n  - the legal team;\n  - the board.\n\n"
+        "Copies go to:\n- the auditor;\n  - by post.\n"
+    )
+    assert ids(text) == ["1", "1[1]", "1[2]", "1[3]", "1[3][1]"]
+
+
+def test_bullets_at_one_indentation_still_nest_by_indentation():
+    text = "1. Notices\nNotices go to:\n- the legal team;\n  - by e-mail;\n  - by post;\n- the board.\n"
+    assert ids(text) == ["1", "1[1]", "1[1][1]", "1[1][2]", "1[2]"]
+
+
+# ------------------------------------------------------------------ R1, R3 items inside a line
+
+
+def test_items_inside_a_page_filed_as_one_line_follow_their_clause():
+    """`2.1 ...     (i) ...     (ii) ...   2.2 ...     (i) ...`: each item after a line break's run
+    of spaces; the list's first item opens it under the clause whose label opened the line, a
+    later one counts where it is expected next. `12.1(ii)` (no gap) stays a citation, and the
+    `(ii)` of the next line is 2.2's second item, the indented `(i)`, `(ii)` a list inside 2.2(i)."""
+    text = (
+        "1. Definitions\nTerms as in the GMA.\n\n2. Amendment\n"
+        "The GMA is amended as follows:     2.1 Clause 12 - INVOICING       (i) Clause 12.1(ii) of the GMA is "
+        "cancelled.     (ii) Any other provision of Clause 12 remains in force.   2.2 Exhibit 14 - PRICES       "
+        "(i) Clause 3.2 of Exhibit 14 is replaced as follows:\n\n  (i) [*****]\n\n  (ii) [*****]\n\n"
+        "(ii) Any other provision of Exhibit 14 remains in force.\n\n3. Term\nOne year.\n"
+    )
+    assert ids(text) == [
+        "1", "2", "2.1", "2.1(i)", "2.1(ii)", "2.2", "2.2(i)", "2.2(i)(i)", "2.2(i)(ii)", "2.2(ii)", "3",
+    ]  # fmt: skip
+    c = by_id(parse_text(text))
+    assert c["2.1(i)"].text == "Clause 12.1(ii) of the GMA is cancelled."
+    assert c["2.1"].heading == "Clause 12 - INVOICING"
+
+
+def test_an_item_inside_a_line_that_nothing_expects_is_text():
+    text = "1. Fees\nThe fees are due as set out below, monthly.       (c) Reserved for later use.\n2. Term\nOne year.\n"
+    assert ids(text) == ["1", "2"]
+
+
+# ---------------------------------------------------------------------------- errata
+
+
+TRUTH = {"second_level": ["2.1", "4.1"], "top_level": ["1", "2"]}
+MEASURED = {"second_level": ["2.1", "2.2", "4.1"], "top_level": ["1", "2"]}
+FIX = Erratum("second_level", ["2.1", "4.1"], ["2.1", "2.2", "4.1"], "l.85: 2.2 is a clause")
+
+
+def test_an_erratum_corrects_the_truth_and_says_so():
+    assert compare_with_expected(TRUTH, MEASURED) == ["second_level: expected 2, got 3; 1 extra (2.2)"]
+    assert compare_with_expected(TRUTH, MEASURED, [FIX]) == []
+    # the corrected value is still measured: a parser that drops 2.2 fails
+    assert compare_with_expected(TRUTH, dict(MEASURED, second_level=["2.1", "4.1"]), [FIX]) == [
+        "second_level: expected 3, got 2; 1 missing (2.2)"
+    ]
+    assert describe_erratum(FIX) == "second_level: corrected by an erratum (2 -> 3 ids; added 2.2): l.85: 2.2 is a clause"
+
+
+def test_a_stale_erratum_fails_the_comparison():
+    fixed_upstream = dict(TRUTH, second_level=["2.1", "2.2", "4.1"])
+    corrected, stale = apply_errata(fixed_upstream, [FIX])
+    assert corrected == fixed_upstream and len(stale) == 1
+    assert compare_with_expected(fixed_upstream, MEASURED, [FIX]) == stale
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"doc": {"second_level": {"was": [], "now": ["1.1"]}}}, "needs `was`, `now` and a `reason`"),
+        ({"doc": {"second_level": {"was": [], "now": ["1.1"], "reason": " "}}}, "needs `was`, `now` and a `reason`"),
+        ({"doc": {"article_labels": {"was": [], "now": [], "reason": "l.1"}}}, "not a key the yardstick measures"),
+    ],
+)
+def test_an_erratum_without_reason_or_on_an_unmeasured_key_is_refused(tmp_path, entry, message):
+    path = tmp_path / "errata.json"
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_errata(path)
+    assert load_errata(tmp_path / "absent.json") == {}
+
+
+def test_the_project_errata_apply_to_the_dev_truth_as_it_is():
+    """Every erratum of tests/dev_corpus_errata.json names an expected JSON of the dev corpus and
+    still corrects what that truth says (none is stale)."""
+    errata = load_errata(DEV_ERRATA)
+    assert errata, "tests/dev_corpus_errata.json is empty"
+    if not (DEV / "expected").is_dir():
+        pytest.skip(f"{DEV} not found")
+    for stem, entries in errata.items():
+        expected = json.loads((DEV / "expected" / f"{stem}.json").read_text(encoding="utf-8"))
+        assert apply_errata(expected, entries)[1] == [], stem
