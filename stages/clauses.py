@@ -32,6 +32,7 @@ from stages.numbering import (
     DIVISION_RANK,
     LABEL_NUMBERS,
     REFERENCE_WORDS,
+    PREFIX_CHARS,
     Label,
     clean_heading,
     format_item_token,
@@ -289,6 +290,8 @@ def _continues_sentence(text: str, lab: Label) -> bool:
     newline = text.rfind("\n", window, end)
     if (newline >= 0 or window == 0) and _heading_line(text[newline + 1 : end]):
         return False
+    if lab.kind == "division" and lab.style == "exhibit":
+        return _attachment_reads_on(text, lab, text[begin:end])
     word = text[begin:end].lower().strip("(\"'“‘")
     if lab.kind == "item" and lab.text.strip().startswith("(") and lab.token.isdecimal():
         parts = word.split("-")
@@ -300,6 +303,98 @@ def _continues_sentence(text: str, lab: Label) -> bool:
         reads_on = following[:1].isalpha() and following[:1].islower()
         return after.startswith("(") or (reads_on and word in _CITING_WORDS)
     return False
+
+
+# R16: the quotation marks that open a quoted amendment, with the mark that closes it.
+_QUOTES = {"‘": "’", "“": "”", "'": "'", '"': '"', "«": "»", "„": "“", "「": "」"}
+_OPENING_QUOTE = re.compile(r"[:：][ \t]*([‘“'\"«„「])")
+_QUOTE_LINES_MAX = 400  # a quotation not closed within this many lines is none (a stray mark)
+
+
+def quoted_amendments(text: str, labels: list[Label]) -> list[tuple[int, int]]:
+    """R16: the spans of text quoted inside an amending article (`Article 12 is replaced by the
+    following:` / `‘1. Member States shall ...` ... `...’;`): a quotation mark after a colon (on
+    the same line, or at the start of the next line) directly before a label, up to the end of
+    the first line that ends on the closing mark (a full stop, semicolon, comma or bracket may
+    follow it). A paragraph of the quotation may reopen it (`“（一）…`, the Chinese and British
+    way). A quotation whose closing mark is lost (a footnote cut off, a repeated line blanked) is
+    none: it ends unclosed at a line that starts with a division or with a label printed like the
+    quoting clause's own that does not continue the quotation's own list (`Article 107`; `四十一、`
+    after `四十、…：` / `“（一）…`; but `2.` after `1. …: '1. …`), or after `_QUOTE_LINES_MAX`
+    lines. One pass over the lines."""
+    starts = {lab.line_start: lab for lab in labels if not lab.mid_line}
+    spans: list[tuple[int, int]] = []
+    open_at, closer, outer, inner, lines_in, after_colon, pos = None, "", None, None, 0, False, 0
+    quoting: Label | None = None  # the last line-start label: the clause a quotation would stand in
+    for line in text.split("\n"):
+        body = line.rstrip()
+        lab = starts.get(pos)
+        if open_at is None:
+            quoting = lab or quoting
+            lead = len(line) - len(line.lstrip())
+            if after_colon and body[lead : lead + 1] in _QUOTES:
+                at = lead
+            else:
+                m = _OPENING_QUOTE.search(line)
+                at = m.start(1) if m else None
+            inner = _label_after(line, pos, at + 1) if at is not None else None
+            if inner is not None:
+                open_at, closer, lines_in = pos + at, _QUOTES[line[at]], 0
+                outer = quoting.style if quoting is not None else None
+        else:
+            lines_in += 1
+            if lab is not None and inner is not None and lab.style == inner.style and lab.value == (inner.value or 0) + 1:
+                inner = lab  # the quotation's own list goes on
+            elif lines_in > _QUOTE_LINES_MAX or (lab is not None and (lab.kind == "division" or lab.style == outer)):
+                open_at, quoting = None, lab  # unclosed: no quotation
+        quoted = body.rstrip(".;,)]")
+        if open_at is not None and quoted.endswith(closer) and pos + len(quoted) - 1 > open_at:
+            spans.append((open_at, pos + len(line)))
+            open_at = None
+        if body.strip():
+            after_colon = body.endswith((":", "："))
+        pos += len(line) + 1
+    return spans
+
+
+def _label_after(line: str, line_start: int, at: int) -> Label | None:
+    """The clause label that begins right after a quotation mark (`‘1. ...`, `“(c) ...`,
+    `'Article 2`), if one does."""
+    found = scan_line(line[at : at + PREFIX_CHARS], line_start + at)
+    return found[0] if found and found[0].start == line_start + at and found[0].kind != "bullet" else None
+
+
+def drop_quoted_labels(text: str, labels: list[Label]) -> list[Label]:
+    """R16: labels inside a quoted amendment make no clause: the quotation is the text of the
+    article that quotes it."""
+    spans = quoted_amendments(text, labels) if ("‘" in text or "“" in text or "'" in text or '"' in text) else []
+    return _outside(labels, spans)
+
+
+def _outside(labels: list[Label], spans: list[tuple[int, int]]) -> list[Label]:
+    """The labels that begin in none of `spans` (sorted, disjoint `(start, end)` pairs)."""
+    if not spans:
+        return labels
+    ends = [end for _, end in spans]
+    kept = []
+    for lab in labels:
+        k = bisect.bisect_left(ends, lab.start)
+        if k < len(spans) and spans[k][0] <= lab.start < spans[k][1]:
+            continue
+        kept.append(lab)
+    return kept
+
+
+def _attachment_reads_on(text: str, lab: Label, word: str) -> bool:
+    """R13: an attachment word at a line start that only carries on the sentence before (`... the
+    services described in` / `Exhibit D-1.`) is a wrapped cross-reference, not an attachment: the
+    line before ends on a word in lower case, and the mention is not printed as a heading is
+    (in capitals, alone on its line) unless its line reads on (`EXHIBIT A.`, `EXHIBIT A, which`)."""
+    if not (word.isalpha() and word.islower()):
+        return False
+    after = text[lab.end : min(lab.line_end, lab.end + 2)].lstrip(" \t")[:1]
+    reads_on = lab.text.rstrip()[-1:] in ".,;:" or (after.isalpha() and after.islower()) or (after != "" and after in ",.;:)")
+    return reads_on or not lab.text.isupper()
 
 
 # The words after which a line-start decimal read on in lower case is the rest of a citation
@@ -339,17 +434,7 @@ def drop_contents_blocks(text: str, labels: list[Label]) -> list[Label]:
     (front of the agreement or of an exhibit), make no clauses: entries run together on one
     line, entries with page numbers, entries that never come again."""
     keys = {lab.line_start: _key(lab) for lab in labels if not lab.mid_line}
-    blocks = layout.contents_blocks(text, keys)
-    if not blocks:
-        return labels
-    ends = [end for _, end in blocks]
-    kept = []
-    for lab in labels:
-        k = bisect.bisect_left(ends, lab.start)
-        if k < len(blocks) and blocks[k][0] <= lab.start < blocks[k][1]:
-            continue
-        kept.append(lab)
-    return kept
+    return _outside(labels, layout.contents_blocks(text, keys))
 
 
 def _toc_entry_text(rest: str) -> bool:
@@ -921,6 +1006,7 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     labels = drop_table_of_contents(text, labels)
     if originals:
         labels = sections_in_order(text, labels, originals)
+    labels = drop_quoted_labels(text, labels)
     continuations = [lab for lab in labels if _continues_sentence(text, lab)]
     if continuations:
         dropped = {id(lab) for lab in continuations}

@@ -127,3 +127,55 @@ def test_the_project_errata_apply_to_the_dev_truth_as_it_is():
     for stem, entries in errata.items():
         expected = json.loads((DEV / "expected" / f"{stem}.json").read_text(encoding="utf-8"))
         assert apply_errata(expected, entries)[1] == [], stem
+
+
+# ---------------------------------------------------------------------------- R13 wrapped mentions
+
+
+def test_an_attachment_mention_wrapped_to_a_line_start_is_text():
+    text = (
+        "1. Services\nThe provider performs the services described in\nExhibit A.\n2. Fees\nThe fees are set out in\n"
+        "EXHIBIT B, which forms part of this Agreement.\n3. Term\nOne year.\nEXHIBIT A\nServices\n1. Hosting\n"
+    )
+    assert ids(text) == ["1", "2", "3", "exhA", "exhA.1"]
+    assert by_id(parse_text(text))["1"].text.endswith("described in\nExhibit A.")
+
+
+def test_an_attachment_heading_after_a_line_without_a_full_stop_stays_a_heading():
+    """A heading in capitals alone on its line begins the attachment, even after a table row or a
+    signature line that ends without punctuation; so does one after a blank line."""
+    text = (
+        "1. Fees\nThe fees are listed below.\nTotal fees payable per annum\nEXHIBIT A\nServices\n1. Hosting\n"
+        "By: ____________\nExhibit B\nPrices\n"
+    )
+    assert ids(text) == ["1", "exhA", "exhA.1", "exhB"]
+
+
+# ---------------------------------------------------------------------------- R16 quoted amendments
+
+
+def test_text_quoted_inside_an_amending_article_stays_in_it():
+    text = (
+        "Article 12 Amendments\nRegulation (EU) 2016/679 is amended as follows:\n"
+        "(1) Article 5 is replaced by the following:\n‘1. Member States shall apply it.\n\n"
+        "2. The Commission shall report.’;\n(2) in Article 6, the following point is added:\n“(c) public interest.”\n"
+        "Article 13 Entry into force\nIt enters into force.\n"
+        "Article 14 Fees\nClause 12 is replaced by: '1. The fees are due monthly.\n2. Late fees bear interest.'\n"
+        "(1) The fees are paid in euro.\n"
+    )
+    assert ids(text) == ["art12", "art12(1)", "art12(2)", "art13", "art14", "art14(1)"]
+    c = by_id(parse_text(text))
+    assert c["art12(1)"].text.endswith("‘1. Member States shall apply it.\n2. The Commission shall report.’;")
+    assert c["art14"].text.endswith("2. Late fees bear interest.'")
+
+
+def test_a_quotation_whose_closing_mark_is_lost_quotes_nothing():
+    """The closing mark of the first quotation is lost: the next article (a division) and the next
+    amending item (printed like the quoting one, `三、` after `二、`) are not swallowed."""
+    text = (
+        "Article 106\nIn Article 5, the following paragraph is added:\n‘12. When adopting acts, take it into account.\n\n"
+        "Article 107\nIn Article 6, the following paragraph is added:\n‘4. When adopting acts.’\n"
+    )
+    assert ids(text) == ["art106", "art107"]
+    text = "一、总则\n二、将第十条修改为：\n“（一）第一项；\n“（二）第二项。\n三、第十一条修改为：“本法施行。”\n"
+    assert ids(text) == ["1", "2", "3"]
