@@ -793,6 +793,8 @@ class _Outline:
         node = self._node(lab, parent)
         if sibling is None:
             self._check_sequence(parent, node, lab.style, value, lab.token)
+        if lab.last is not None:
+            node.value = lab.last  # a range (R10): the next item continues after its last
         if lab.mid_line:
             node.anomalies.append(f"mid_line_label: {lab.text.strip()} stands inside a line")
         self._push(node, self._sequence_id(node, lab))

@@ -341,9 +341,11 @@ _LINE_START = re.compile(
       | (?P<cn_exh>{alternatives(_HAN_ATTACHMENTS)})[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*)?$)  # 別表（第百九十五条関係）
       | (?P<sec_word>(?i:section|§)[ ]*)(?P<sec_path>\d+(?:\.\d+)+)(?P<sec_tail>[.:]?)(?![\d%])
       | (?P<dec>\d+(?:\.\d+)+)(?P<dec_tail>[.,:、]?)(?![\d%A-Za-z.])
+      | (?P<gdec>\d{{1,3}}(?:\.\d{{1,3}})+)\.(?=[A-Z][a-z])               # R17: `3.1.The` glued to its first word
       | (?P<sdec>\d{{1,3}}\.[ ]\d{{1,3}})\.(?=[ \t]+\S)
       | (?P<num>\d+)(?P<num_tail>[.、)])(?![\d%])
       | (?P<han>[一二三四五六七八九十]{{1,3}})、
+      | \((?P<rng>[a-z]{{1,2}})\)[ ]*(?:[-–—]|to[ ])[ ]*\((?P<rng2>[a-z]{{1,2}})\)       # R10: `(e)-(ea)`, one clause
       | \((?P<pnum>\d+)(?P<pnum_ins>[A-Z]{{1,2}})?\)
       | \((?P<phan>[一二三四五六七八九十]{{1,3}})\)
       | \((?P<plow>[a-z]{{1,5}})\)
@@ -446,23 +448,39 @@ def scan_line(line: str, line_start: int) -> list[Label]:
         # and the marker belongs to the label's span (not to the text before it)
         stripped = stripped[marker.end() :]
         lead += marker.end()
-    if stripped and stripped[0] in _LABEL_FIRST:
-        view, index = nfkc_view(stripped[:PREFIX_CHARS])
-        if _VARIANT_CHARS is not None and _VARIANT_CHARS.search(view):
-            view = view.translate(_VARIANTS)
-        m = _LINE_START.match(view)
-        if m:
-            label = _line_start_label(m, index, stripped, line, line_start, lead, indent)
-            if label is not None:
-                if marker:
-                    label = label._replace(start=line_start + lead - marker.end())
-                labels.append(label)
+    box = _CHECKBOX.match(stripped) if stripped[:1] in CHECKBOXES else None
+    boxed = _grammar_label(stripped[box.end() :], line, line_start, lead + box.end(), indent) if box else None
+    if boxed is not None and boxed.kind not in ("bullet", "invalid"):
+        # R17: `□1.`, `☐ (a)`, `■ (b)`: the checkbox belongs to the label's span, the style is the label's
+        labels.append(boxed._replace(start=line_start + lead))
+    elif stripped and stripped[0] in _LABEL_FIRST:
+        label = _grammar_label(stripped, line, line_start, lead, indent)
+        if label is not None:
+            if marker:
+                label = label._replace(start=line_start + lead - marker.end())
+            labels.append(label)
     labels.extend(_mid_line_labels(line, line_start, indent, labels[0] if labels else None))
     if len(line) > PREFIX_CHARS and ("   " in line or ". " in line or ": " in line):
         first = labels[0] if labels else None
         run_on = _run_on_labels(line, line_start, indent, first) + _run_on_items(line, line_start, indent, first)
         labels = _with_run_on_labels(labels, run_on)
     return labels
+
+
+# R17: boxes ticked or not before a label (`☐ (a)`, `■ 1.`); `■` alone before words is a bullet.
+CHECKBOXES = "□☐☑☒▢▣■"
+_CHECKBOX = re.compile(f"[{CHECKBOXES}][ \t]*")
+
+
+def _grammar_label(stripped: str, line: str, line_start: int, lead: int, indent: int) -> Label | None:
+    """The label the grammar reads at the start of `stripped` (the line from `lead` on), if any."""
+    if not stripped or stripped[0] not in _LABEL_FIRST:
+        return None
+    view, index = nfkc_view(stripped[:PREFIX_CHARS])
+    if _VARIANT_CHARS is not None and _VARIANT_CHARS.search(view):
+        view = view.translate(_VARIANTS)
+    m = _LINE_START.match(view)
+    return _line_start_label(m, index, stripped, line, line_start, lead, indent) if m else None
 
 
 def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Label | None:
@@ -482,7 +500,7 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
     han = g["cn_num"] or g["cn_exh_id"] or g["han"] or g["phan"]
     if han and not han[0].isdecimal() and han_to_int(han) is None:
         return Label("invalid", "invalid", None, "", None, **common)
-    digits = g["sec_path"] or g["dec"] or g["num"] or g["pnum"] or g["bare"] or ""
+    digits = g["sec_path"] or g["dec"] or g["gdec"] or g["num"] or g["pnum"] or g["bare"] or ""
     if any(len(part) > 3 for part in digits.split(".")):
         common["long"] = True
 
@@ -522,8 +540,8 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         # `5. 6.` (a space slipped into `5.6.` in extraction): the decimal, counted only where expected next
         path = tuple(int(c) for c in g["sdec"].split(". "))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, bare=True, **common)
-    if g["dec"]:
-        path = tuple(int(c) for c in g["dec"].split("."))
+    if g["dec"] or g["gdec"]:
+        path = tuple(int(c) for c in (g["dec"] or g["gdec"]).split("."))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, **common)
     if g["num"]:
         value = int(g["num"])
@@ -534,6 +552,8 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
     if g["han"]:
         value = han_to_int(g["han"])
         return Label("number", "一、", value, str(value), None, **common)
+    if g["rng"]:
+        return _item_range(g["rng"], g["rng2"], bullet, common)
     if g["pnum"]:
         value = int(g["pnum"])
         # `(2A)`: a subsection inserted after (2) keeps its letter and follows its base (R10)
@@ -565,6 +585,21 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
 
 
 _LINE_GAP = re.compile(r"[ \t]{3,}")
+
+
+def _item_range(first: str, last: str, bullet: str | None, common: dict) -> Label | None:
+    """A range of list items, usually a repealed block (`(e)-(ea) (Repealed by ...)`, `(c) to (f)`):
+    one clause, id `(e-ea)`, whose `last` is the value the next item follows (R10). An end of two
+    letters is an inserted item after its first letter (`ea` after `e`), unless both ends are roman
+    numerals that run up (`(i)-(ii)`). A range that runs backwards is no label."""
+    rom_first, rom_last = roman_to_int(first), roman_to_int(last)
+    if rom_first is not None and rom_last is not None and rom_last > rom_first and len(first + last) > 2:
+        style, value, end = "(i)", rom_first, rom_last
+    else:
+        style, value, end = "(a)", letter_value(first[0]), letter_value(last[0])
+        if end < value:
+            return None
+    return Label("item", _item_style(bullet, style), value, f"{first}-{last}", None, last=end, **common)
 
 
 def _lettered_item(raw: str, bullet: str | None, common: dict) -> Label | None:

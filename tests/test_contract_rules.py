@@ -179,3 +179,41 @@ def test_a_quotation_whose_closing_mark_is_lost_quotes_nothing():
     assert ids(text) == ["art106", "art107"]
     text = "一、总则\n二、将第十条修改为：\n“（一）第一项；\n“（二）第二项。\n三、第十一条修改为：“本法施行。”\n"
     assert ids(text) == ["1", "2", "3"]
+
+
+# ---------------------------------------------------------------------------- R17 checkboxes, glued labels
+
+
+def test_a_checkbox_before_a_label_belongs_to_the_label():
+    text = "□1. Scope\nThis applies.\n☐ 2. Term\nOne year.\n(a) first;\n☑ (b) second;\n■ (c) third.\n■ a bullet\n□网盘；\n"
+    clauses = parse_text(text)
+    assert [c.clause_id for c in clauses] == ["1", "2", "2(a)", "2(b)", "2(c)", "2(c)[1]"]
+    c = by_id(clauses)
+    assert c["1"].char_start == 0 and c["1"].text == "Scope\nThis applies." and c["1"].label == "1."
+    assert c["2(b)"].text == "second;" and "☑" not in c["2(b)"].text
+    assert c["2(c)[1]"].text == "a bullet\n□网盘；"  # a box before words is text
+
+
+def test_a_decimal_glued_to_its_first_word_is_a_label():
+    text = (
+        "1. General\nThe rules.\n1.1.The parties agree.\n1.2.The rate is 3.5. Not U.S. or No.5 here.\n"
+        "U.S. law applies.\nNo.5 is reserved.\n2. Term\n2.1.The term is one year.\n"
+    )
+    clauses = parse_text(text)
+    assert [c.clause_id for c in clauses] == ["1", "1.1", "1.2", "2", "2.1"]
+    assert by_id(clauses)["1.1"].text == "The parties agree."
+
+
+# ---------------------------------------------------------------------------- R10 lettered ranges
+
+
+def test_a_lettered_range_of_items_is_one_clause():
+    text = (
+        "1. Definitions\n(d) one;\n(e)-(ea) (Repealed by No. 3, 2012)\n(f) two;\n(g) to (h) [Repealed]\n(i) three.\n"
+        "2. Items\n(i)-(ii) (Repealed)\n(iii) kept.\n"
+    )
+    clauses = parse_text(text)
+    assert [c.clause_id for c in clauses] == ["1", "1(d)", "1(e-ea)", "1(f)", "1(g-h)", "1(i)", "2", "2(i-ii)", "2(iii)"]
+    c = by_id(clauses)
+    assert c["1(e-ea)"].text == "(Repealed by No. 3, 2012)" and c["1(f)"].anomalies == ()
+    assert c["1(i)"].anomalies == () and c["2(iii)"].anomalies == ()
