@@ -559,6 +559,7 @@ class _Outline:
         self.block_scoped: dict[int, bool] = {}  # id of a supplementary block -> its articles are its own
         self.words_until: dict[int, int] = {}  # line end -> where its words end (is_heading_like_at)
         self.printed_apart = _printed_apart(labels)  # decimals printed both with and without zeros
+        self.sectioned_articles: set[int] = set()  # ids of articles whose `Section N.` restart at 1
 
     # -- helpers
     def _ids(self, wanted: str, node: _Node) -> str:
@@ -823,6 +824,9 @@ class _Outline:
 
     def _sequence_id(self, node: _Node, lab: Label) -> str:
         parent = node.parent
+        if self._article_section(parent, lab):
+            node.path = parent.path + (lab.value,)
+            return self._scope() + ".".join(map(str, node.path))
         if lab.kind == "number" and (parent is None or parent.division == "exhibit"):
             node.path = (lab.value,)
             return self._scope() + lab.token
@@ -830,6 +834,17 @@ class _Outline:
             node.path = parent.path + (lab.value,)
             return f"{parent.clause_id}.{lab.token}"
         return f"{parent.clause_id}({lab.token})" if parent else f"({lab.token})"
+
+    def _article_section(self, parent: _Node | None, lab: Label) -> bool:
+        """`ARTICLE II` / `SECTION 1.  Amount and Terms`: a contract's sections that restart at 1
+        in each article are that article's, numbered like its decimals (`2.1`, as `Section 2.01`
+        would be: R1, R6). Sections numbered through the whole contract keep their list ids."""
+        if lab.style != "Section" or parent is None or parent.division != "article" or not parent.path:
+            return False
+        if "Section" not in parent.last_child:  # the article's first section decides for all
+            if lab.value == 1:
+                self.sectioned_articles.add(id(parent))
+        return id(parent) in self.sectioned_articles
 
     def _heading(self, lab: Label) -> None:
         self.stack.clear()

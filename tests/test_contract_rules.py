@@ -217,3 +217,24 @@ def test_a_lettered_range_of_items_is_one_clause():
     c = by_id(clauses)
     assert c["1(e-ea)"].text == "(Repealed by No. 3, 2012)" and c["1(f)"].anomalies == ()
     assert c["1(i)"].anomalies == () and c["2(iii)"].anomalies == ()
+
+
+# ---------------------------------------------------------------------------- R6 sections of an article
+
+
+def test_sections_that_restart_in_each_article_are_the_articles():
+    text = (
+        "ARTICLE I\nDEFINITIONS\nSECTION 1.  Definitions. Terms.\nSECTION 2.  Construction. Words.\n"
+        "ARTICLE II\nTHE LOANS\nSECTION 1.  Amount and Terms\n(a) The loan.\nSECTION 2.  Interest\nThe rate.\n"
+    )
+    clauses = parse_text(text)
+    assert [(c.clause_id, c.parent_id) for c in clauses] == [
+        ("art1", None), ("1.1", "art1"), ("1.2", "art1"), ("art2", None), ("2.1", "art2"), ("2.1(a)", "2.1"),
+        ("2.2", "art2"),
+    ]  # fmt: skip
+    assert by_id(clauses)["2.1"].heading == "Amount and Terms"
+
+
+def test_sections_numbered_through_the_contract_keep_their_list_ids():
+    text = "ARTICLE I\nSection 1. One.\nSection 2. Two.\nARTICLE II\nSection 3. Three.\nSection 4. Four.\n"
+    assert ids(text) == ["art1", "1.1", "1.2", "art2", "art2(3)", "art2(4)"]
