@@ -308,6 +308,7 @@ def _continues_sentence(text: str, lab: Label) -> bool:
 # R16: the quotation marks that open a quoted amendment, with the mark that closes it.
 _QUOTES = {"‘": "’", "“": "”", "'": "'", '"': '"', "«": "»", "„": "“", "「": "」"}
 _OPENING_QUOTE = re.compile(r"[:：][ \t]*([‘“'\"«„「])")
+_QUOTE_AFTER_COLON = re.compile(r"[:：]\s*[‘“'\"«„「]")  # no quotation without one of these
 _QUOTE_LINES_MAX = 400  # a quotation not closed within this many lines is none (a stray mark)
 
 
@@ -367,7 +368,7 @@ def _label_after(line: str, line_start: int, at: int) -> Label | None:
 def drop_quoted_labels(text: str, labels: list[Label]) -> list[Label]:
     """R16: labels inside a quoted amendment make no clause: the quotation is the text of the
     article that quotes it."""
-    spans = quoted_amendments(text, labels) if ("‘" in text or "“" in text or "'" in text or '"' in text) else []
+    spans = quoted_amendments(text, labels) if _QUOTE_AFTER_COLON.search(text) else []
     return _outside(labels, spans)
 
 
