@@ -17,6 +17,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -451,7 +452,77 @@ def _list_mismatch(key: str, want: list[str], got: list[str]) -> str | None:
     return "; ".join(parts)
 
 
-def compare_with_expected(expected: dict, measured: dict) -> list[str]:
+# ------------------------------------------------------------------ errata of the ground truth
+#
+# The truth in ../shared/corpus/dev/expected is third-party and read-only. Where a reading of the
+# text shows it wrong, the correction lives in tests/dev_corpus_errata.json (beside the tests that
+# use the yardstick, reviewed with them): per document (the JSON's stem) and key, the value the
+# truth has (`was`), the corrected one (`now`) and a `reason` that cites the text's lines. An
+# erratum applies only while the truth still says `was`: once the truth changes, the erratum is
+# stale and the comparison fails until someone removes or updates it.
+
+DEV_ERRATA = Path(__file__).resolve().parents[1] / "tests" / "dev_corpus_errata.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Erratum:
+    """One corrected value of one key of one document's truth."""
+
+    key: str
+    was: object
+    now: object
+    reason: str
+
+
+def load_errata(path: Path = DEV_ERRATA) -> dict[str, tuple[Erratum, ...]]:
+    """{document stem: its errata} from `path` (none if the file is absent). Keys starting with
+    `_` at the top are comments. An erratum of a key the yardstick does not measure, or without
+    its reason, is refused: it would correct nothing, or nobody could check it."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    measured = set(_ID_LISTS) | set(_COUNTS) | {"toc", "supp"}
+    errata: dict[str, tuple[Erratum, ...]] = {}
+    for stem, keys in raw.items():
+        if stem.startswith("_"):
+            continue
+        entries = []
+        for key, entry in keys.items():
+            if key not in measured:
+                raise ValueError(f"{path.name}: {stem}: {key!r} is not a key the yardstick measures")
+            if not {"was", "now", "reason"} <= set(entry) or not str(entry["reason"]).strip():
+                raise ValueError(f"{path.name}: {stem}: {key!r} needs `was`, `now` and a `reason`")
+            entries.append(Erratum(key, entry["was"], entry["now"], entry["reason"]))
+        errata[stem] = tuple(entries)
+    return errata
+
+
+def apply_errata(expected: dict, errata: Iterable[Erratum]) -> tuple[dict, list[str]]:
+    """The truth with its errata applied, and one line per erratum that could not apply (the
+    truth no longer says what the erratum corrects: stale)."""
+    corrected, stale = dict(expected), []
+    for e in errata:
+        if expected.get(e.key) != e.was:
+            stale.append(f"{e.key}: stale erratum: the truth no longer says what tests/dev_corpus_errata.json corrects; update or remove it")
+            continue
+        corrected[e.key] = e.now
+    return corrected, stale
+
+
+def describe_erratum(e: Erratum) -> str:
+    """`second_level: corrected by an erratum (13 -> 15 ids; added 2.2, 4.6): <reason>`."""
+    if isinstance(e.was, list) and isinstance(e.now, list):
+        added = [x for x in e.now if x not in e.was]
+        removed = [x for x in e.was if x not in e.now]
+        change = f"{len(e.was)} -> {len(e.now)} ids" + (f"; added {', '.join(map(str, added))}" if added else "")
+        change += f"; removed {', '.join(map(str, removed))}" if removed else ""
+    else:
+        change = f"{e.was!r} -> {e.now!r}"
+    return f"{e.key}: corrected by an erratum ({change}): {e.reason}"
+
+
+def compare_with_expected(expected: dict, measured: dict, errata: Iterable[Erratum] = ()) -> list[str]:
     """One line per key where the tree differs from the ground truth (empty: the document is
     parsed exactly). Strict by design, since this is the yardstick of issue 14:
 
@@ -470,8 +541,10 @@ def compare_with_expected(expected: dict, measured: dict) -> list[str]:
       until the parser can say so (R14), a document whose truth has a contents block must have
       no `#k` duplicate ids (what a contents block read as clauses produces), and one without is
       not checked.
+    - `errata` (`load_errata()[stem]`): corrections of the truth, applied first; a stale one
+      (the truth no longer says what it corrects) is a mismatch line of its own.
     See `measure_tree()` for what each measured key counts; `unmeasured()` lists the rest."""
-    lines: list[str] = []
+    expected, lines = apply_errata(expected, errata)
     for key in _COUNTS:
         if key in expected and key in measured:
             want = expected[key] or 0

@@ -34,6 +34,7 @@ from stages.numbering import (
     DIVISION_RANK,
     LABEL_NUMBERS,
     REFERENCE_WORDS,
+    PREFIX_CHARS,
     Label,
     clean_heading,
     format_item_token,
@@ -314,6 +315,8 @@ def _continues_sentence(text: str, lab: Label) -> bool:
     newline = text.rfind("\n", window, end)
     if (newline >= 0 or window == 0) and _heading_line(text[newline + 1 : end]):
         return False
+    if lab.kind == "division" and lab.style == "exhibit":
+        return _attachment_reads_on(text, lab, text[begin:end])
     word = text[begin:end].lower().strip("(\"'“‘")
     if lab.kind == "item" and lab.text.strip().startswith("(") and lab.token.isdecimal():
         parts = word.split("-")
@@ -325,6 +328,99 @@ def _continues_sentence(text: str, lab: Label) -> bool:
         reads_on = following[:1].isalpha() and following[:1].islower()
         return after.startswith("(") or (reads_on and word in _CITING_WORDS)
     return False
+
+
+# R16: the quotation marks that open a quoted amendment, with the mark that closes it.
+_QUOTES = {"‘": "’", "“": "”", "'": "'", '"': '"', "«": "»", "„": "“", "「": "」"}
+_OPENING_QUOTE = re.compile(r"[:：][ \t]*([‘“'\"«„「])")
+_QUOTE_AFTER_COLON = re.compile(r"[:：]\s*[‘“'\"«„「]")  # no quotation without one of these
+_QUOTE_LINES_MAX = 400  # a quotation not closed within this many lines is none (a stray mark)
+
+
+def quoted_amendments(text: str, labels: list[Label]) -> list[tuple[int, int]]:
+    """R16: the spans of text quoted inside an amending article (`Article 12 is replaced by the
+    following:` / `‘1. Member States shall ...` ... `...’;`): a quotation mark after a colon (on
+    the same line, or at the start of the next line) directly before a label, up to the end of
+    the first line that ends on the closing mark (a full stop, semicolon, comma or bracket may
+    follow it). A paragraph of the quotation may reopen it (`“（一）…`, the Chinese and British
+    way). A quotation whose closing mark is lost (a footnote cut off, a repeated line blanked) is
+    none: it ends unclosed at a line that starts with a division or with a label printed like the
+    quoting clause's own that does not continue the quotation's own list (`Article 107`; `四十一、`
+    after `四十、…：` / `“（一）…`; but `2.` after `1. …: '1. …`), or after `_QUOTE_LINES_MAX`
+    lines. One pass over the lines."""
+    starts = {lab.line_start: lab for lab in labels if not lab.mid_line}
+    spans: list[tuple[int, int]] = []
+    open_at, closer, outer, inner, lines_in, after_colon, pos = None, "", None, None, 0, False, 0
+    quoting: Label | None = None  # the last line-start label: the clause a quotation would stand in
+    for line in text.split("\n"):
+        body = line.rstrip()
+        lab = starts.get(pos)
+        if open_at is None:
+            quoting = lab or quoting
+            lead = len(line) - len(line.lstrip())
+            if after_colon and body[lead : lead + 1] in _QUOTES:
+                at = lead
+            else:
+                m = _OPENING_QUOTE.search(line)
+                at = m.start(1) if m else None
+            inner = _label_after(line, pos, at + 1) if at is not None else None
+            if inner is not None:
+                open_at, closer, lines_in = pos + at, _QUOTES[line[at]], 0
+                outer = quoting.style if quoting is not None else None
+        else:
+            lines_in += 1
+            if lab is not None and inner is not None and lab.style == inner.style and lab.value == (inner.value or 0) + 1:
+                inner = lab  # the quotation's own list goes on
+            elif lines_in > _QUOTE_LINES_MAX or (lab is not None and (lab.kind == "division" or lab.style == outer)):
+                open_at, quoting = None, lab  # unclosed: no quotation
+        quoted = body.rstrip(".;,)]")
+        if open_at is not None and quoted.endswith(closer) and pos + len(quoted) - 1 > open_at:
+            spans.append((open_at, pos + len(line)))
+            open_at = None
+        if body.strip():
+            after_colon = body.endswith((":", "："))
+        pos += len(line) + 1
+    return spans
+
+
+def _label_after(line: str, line_start: int, at: int) -> Label | None:
+    """The clause label that begins right after a quotation mark (`‘1. ...`, `“(c) ...`,
+    `'Article 2`), if one does."""
+    found = scan_line(line[at : at + PREFIX_CHARS], line_start + at)
+    return found[0] if found and found[0].start == line_start + at and found[0].kind != "bullet" else None
+
+
+def drop_quoted_labels(text: str, labels: list[Label]) -> list[Label]:
+    """R16: labels inside a quoted amendment make no clause: the quotation is the text of the
+    article that quotes it."""
+    spans = quoted_amendments(text, labels) if _QUOTE_AFTER_COLON.search(text) else []
+    return _outside(labels, spans)
+
+
+def _outside(labels: list[Label], spans: list[tuple[int, int]]) -> list[Label]:
+    """The labels that begin in none of `spans` (sorted, disjoint `(start, end)` pairs)."""
+    if not spans:
+        return labels
+    ends = [end for _, end in spans]
+    kept = []
+    for lab in labels:
+        k = bisect.bisect_left(ends, lab.start)
+        if k < len(spans) and spans[k][0] <= lab.start < spans[k][1]:
+            continue
+        kept.append(lab)
+    return kept
+
+
+def _attachment_reads_on(text: str, lab: Label, word: str) -> bool:
+    """R13: an attachment word at a line start that only carries on the sentence before (`... the
+    services described in` / `Exhibit D-1.`) is a wrapped cross-reference, not an attachment: the
+    line before ends on a word in lower case, and the mention is not printed as a heading is
+    (in capitals, alone on its line) unless its line reads on (`EXHIBIT A.`, `EXHIBIT A, which`)."""
+    if not (word.isalpha() and word.islower()):
+        return False
+    after = text[lab.end : min(lab.line_end, lab.end + 2)].lstrip(" \t")[:1]
+    reads_on = lab.text.rstrip()[-1:] in ".,;:" or (after.isalpha() and after.islower()) or (after != "" and after in ",.;:)")
+    return reads_on or not lab.text.isupper()
 
 
 # The words after which a line-start decimal read on in lower case is the rest of a citation
@@ -364,17 +460,7 @@ def drop_contents_blocks(text: str, labels: list[Label]) -> list[Label]:
     (front of the agreement or of an exhibit), make no clauses: entries run together on one
     line, entries with page numbers, entries that never come again."""
     keys = {lab.line_start: _key(lab) for lab in labels if not lab.mid_line}
-    blocks = layout.contents_blocks(text, keys)
-    if not blocks:
-        return labels
-    ends = [end for _, end in blocks]
-    kept = []
-    for lab in labels:
-        k = bisect.bisect_left(ends, lab.start)
-        if k < len(blocks) and blocks[k][0] <= lab.start < blocks[k][1]:
-            continue
-        kept.append(lab)
-    return kept
+    return _outside(labels, layout.contents_blocks(text, keys))
 
 
 def _toc_entry_text(rest: str) -> bool:
@@ -549,6 +635,7 @@ class _Outline:
         self.words_until: dict[int, int] = {}  # line end -> where its words end (is_heading_like_at)
         self.printed_apart = _printed_apart(labels)  # decimals printed both with and without zeros
         self.label_lines = {lab.line_start: lab for lab in labels if not lab.mid_line}  # line -> the label it starts with
+        self.sectioned_articles: set[int] = set()  # ids of articles whose `Section N.` restart at 1
 
     # -- helpers
     def _ids(self, wanted: str, node: _Node) -> str:
@@ -780,6 +867,8 @@ class _Outline:
         if sibling is not None:
             parent = sibling.parent
             self._pop_to(parent)
+        elif self._opens_run_on_list(lab):
+            parent = self.stack[-1]
         elif lab.mid_line or lab.long or (lab.bare and not (value == 1 and not self.nodes)):
             return  # a number inside a line, a bare number, a year-like number count only where expected
         elif value == 1:
@@ -794,6 +883,8 @@ class _Outline:
         node = self._node(lab, parent)
         if sibling is None:
             self._check_sequence(parent, node, lab.style, value, lab.token)
+        if lab.last is not None:
+            node.value = lab.last  # a range (R10): the next item continues after its last
         if lab.mid_line:
             node.anomalies.append(f"mid_line_label: {lab.text.strip()} stands inside a line")
         self._push(node, self._sequence_id(node, lab))
@@ -898,6 +989,15 @@ class _Outline:
                 renamed[id(n)] = (old, n.clause_id)
             n.level = n.parent.level + 1
 
+    def _opens_run_on_list(self, lab: Label) -> bool:
+        """R1, R3: an item inside a line begins a list only as the first item of the clause whose
+        label opened that same line (a page filed as one line: `2.1 Clause 12 - INVOICING
+        AND PAYMENT TERMS       (i) Clause 12.1(ii) of the GMA ...`)."""
+        if not (lab.mid_line and lab.kind == "item" and lab.value == 1 and self.stack):
+            return False
+        top = self.stack[-1]
+        return top.label is not None and top.label.line_start == lab.line_start and not top.has_children
+
     def _restart_parent(self, lab: Label) -> _Node | None:
         """Where a list that (re)starts at 1 goes. Under the current clause as a sublist
         (R2, R3: `5、` then `1、` gives 5.1, an indented or full-width `１．` under `1.`) —
@@ -913,6 +1013,9 @@ class _Outline:
 
     def _sequence_id(self, node: _Node, lab: Label) -> str:
         parent = node.parent
+        if self._article_section(parent, lab):
+            node.path = parent.path + (lab.value,)
+            return self._scope() + ".".join(map(str, node.path))
         if lab.kind == "number" and (parent is None or parent.division == "exhibit"):
             node.path = (lab.value,)
             return self._scope() + lab.token
@@ -920,6 +1023,17 @@ class _Outline:
             node.path = parent.path + (lab.value,)
             return f"{parent.clause_id}.{lab.token}"
         return f"{parent.clause_id}({lab.token})" if parent else f"({lab.token})"
+
+    def _article_section(self, parent: _Node | None, lab: Label) -> bool:
+        """`ARTICLE II` / `SECTION 1.  Amount and Terms`: a contract's sections that restart at 1
+        in each article are that article's, numbered like its decimals (`2.1`, as `Section 2.01`
+        would be: R1, R6). Sections numbered through the whole contract keep their list ids."""
+        if lab.style != "Section" or parent is None or parent.division != "article" or not parent.path:
+            return False
+        if "Section" not in parent.last_child:  # the article's first section decides for all
+            if lab.value == 1:
+                self.sectioned_articles.add(id(parent))
+        return id(parent) in self.sectioned_articles
 
     def _heading(self, lab: Label) -> None:
         self.stack.clear()
@@ -950,22 +1064,56 @@ class _Outline:
                     return
                 break
         # R5: bullets nest by indentation; unlabelled ones get [k].
-        j = len(self.stack) - 1
-        while j >= 0 and self.stack[j].style == "bullet" and self.stack[j].indent > lab.indent:
-            j -= 1
-        if j >= 0 and self.stack[j].style == "bullet" and self.stack[j].indent == lab.indent:
-            prev = self.stack[j]
+        indent = lab.indent
+        prev = self._open_bullet(lab)
+        if prev is not None:
             parent, k = prev.parent, (prev.value or 0) + 1
         else:
+            j = len(self.stack) - 1
+            while j >= 0 and self.stack[j].style == "bullet" and self.stack[j].indent > lab.indent:
+                j -= 1
             parent = self.stack[j] if j >= 0 else None
-            k = 1
+            # a bullet has no number, so it never restarts a list: under a parent that holds
+            # bullets already it is the next one (never `[1]#2`) ...
+            k = (parent.last_child.get("bullet", 0) if parent is not None else 0) + 1
+            deeper = self.stack[j + 1] if j + 1 < len(self.stack) else None
+            if deeper is not None and self._next_of_list(deeper, lab):
+                indent = deeper.indent  # ... and of that very list when nothing but blank lines came between
         self._pop_to(parent)
         if parent is None:
             self.top_bullets += 1
             k = self.top_bullets
         node = self._node(lab, parent, inferred=True)
-        node.style, node.value = "bullet", k
+        node.style, node.value, node.indent = "bullet", k, indent
         self._push(node, f"{parent.clause_id if parent else ''}[{k}]")
+
+    def _open_bullet(self, lab: Label) -> _Node | None:
+        """R5: the open bullet this one follows: one at its indentation, above it on the stack
+        only deeper bullets and list items indented at least as far (a bullet's nested `(i)`,
+        `(ii)` close when the next bullet of the list comes)."""
+        for n in reversed(self.stack):
+            if n.rank < _DYNAMIC_RANK or n.label is None or n.label.kind not in ("item", "bullet") or n.indent < lab.indent:
+                return None
+            if n.style == "bullet" and n.indent == lab.indent:
+                return n
+        return None
+
+    def _next_of_list(self, deeper: _Node, lab: Label) -> bool:
+        """R5: a bullet printed shallower than the open bullet list under the same parent, with
+        the same marker and nothing but blank lines (or page furniture, blanked) since the last
+        clause's paragraph: the next item of that list, its indentation lost at a page break.
+        After a paragraph of other text it is a list of its own (still numbered on)."""
+        if deeper.style != "bullet" or deeper.label is None or deeper.label.text.strip()[:1] != lab.text.strip()[:1]:
+            return False
+        last = self.nodes[-1]
+        since = last.label.line_start if last.label is not None else last.start
+        end = lab.line_start
+        while end > since and self.text[end - 1].isspace():
+            end -= 1
+        return _PARAGRAPH_BREAK.search(self.text, since, end) is None
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
 def _inserted_item(lab: Label) -> bool:
@@ -1072,6 +1220,7 @@ def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
     labels = drop_table_of_contents(text, labels)
     if originals:
         labels = sections_in_order(text, labels, originals)
+    labels = drop_quoted_labels(text, labels)
     continuations = [lab for lab in labels if _continues_sentence(text, lab)]
     if continuations:
         dropped = {id(lab) for lab in continuations}

@@ -350,9 +350,11 @@ _LINE_START = re.compile(
       | (?P<cn_exh>{alternatives(_HAN_ATTACHMENTS)})[ ]*(?P<cn_exh_id>[一二三四五六七八九十\d]{{1,3}})?(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*)?$)  # 別表（第百九十五条関係）
       | (?P<sec_word>(?i:section|§)[ ]*)(?P<sec_path>\d+(?:\.\d+)+)(?P<sec_tail>[.:]?)(?![\d%])
       | (?P<dec>\d+(?:\.\d+)+)(?P<dec_tail>[.,:、]?)(?![\d%A-Za-z.])
+      | (?P<gdec>\d{{1,3}}(?:\.\d{{1,3}})+)\.(?=[A-Z][a-z])               # R17: `3.1.The` glued to its first word
       | (?P<sdec>\d{{1,3}}\.[ ]\d{{1,3}})\.(?=[ \t]+\S)
       | (?P<num>\d+)(?P<num_tail>[.、)])(?![\d%])
       | (?P<han>[一二三四五六七八九十]{{1,3}})、
+      | \((?P<rng>[a-z]{{1,2}})\)[ ]*(?:[-–—]|to[ ])[ ]*\((?P<rng2>[a-z]{{1,2}})\)       # R10: `(e)-(ea)`, one clause
       | \((?P<pnum>\d+)(?P<pnum_ins>[A-Z]{{1,2}})?\)
       | \((?P<phan>[一二三四五六七八九十]{{1,3}})\)
       | \((?P<plow>[a-z]{{1,5}})\)
@@ -455,7 +457,8 @@ def scan_line(line: str, line_start: int) -> list[Label]:
     stripped = line.lstrip()
     if not stripped:
         return labels
-    if stripped[0] not in _LABEL_FIRST and stripped[0] != "#" and "." not in line and not _may_run_on(line):
+    first = stripped[0]
+    if first not in _LABEL_FIRST and first != "#" and first not in CHECKBOXES and "." not in line and not _may_run_on(line):
         return labels  # no label at its start, no decimal inside, no run of labels: most of a statute's lines
     lead = len(line) - len(stripped)
     indent = indent_width(line)
@@ -465,20 +468,22 @@ def scan_line(line: str, line_start: int) -> list[Label]:
         # and the marker belongs to the label's span (not to the text before it)
         stripped = stripped[marker.end() :]
         lead += marker.end()
-    if stripped and stripped[0] in _LABEL_FIRST:
-        view, index = nfkc_view(stripped[:PREFIX_CHARS])
-        if _VARIANT_CHARS is not None and _VARIANT_CHARS.search(view):
-            view = view.translate(_VARIANTS)
-        m = _LINE_START.match(view)
-        if m:
-            label = _line_start_label(m, index, stripped, line, line_start, lead, indent)
-            if label is not None:
-                if marker:
-                    label = label._replace(start=line_start + lead - marker.end())
-                labels.append(label)
+    box = _CHECKBOX.match(stripped) if stripped[:1] in CHECKBOXES else None
+    boxed = _grammar_label(stripped[box.end() :], line, line_start, lead + box.end(), indent) if box else None
+    if boxed is not None and boxed.kind not in ("bullet", "invalid"):
+        # R17: `□1.`, `☐ (a)`, `■ (b)`: the checkbox belongs to the label's span, the style is the label's
+        labels.append(boxed._replace(start=line_start + lead))
+    elif stripped and stripped[0] in _LABEL_FIRST:
+        label = _grammar_label(stripped, line, line_start, lead, indent)
+        if label is not None:
+            if marker:
+                label = label._replace(start=line_start + lead - marker.end())
+            labels.append(label)
     labels.extend(_mid_line_labels(line, line_start, indent, labels[0] if labels else None))
     if _may_run_on(line):
-        labels = _with_run_on_labels(labels, _run_on_labels(line, line_start, indent, labels[0] if labels else None))
+        first = labels[0] if labels else None
+        run_on = _run_on_labels(line, line_start, indent, first) + _run_on_items(line, line_start, indent, first)
+        labels = _with_run_on_labels(labels, run_on)
     return labels
 
 
@@ -486,6 +491,22 @@ def _may_run_on(line: str) -> bool:
     """A line long enough to hold labels after its first, with the gaps a page filed as one
     line leaves between them (`_run_on_labels`)."""
     return len(line) > PREFIX_CHARS and ("   " in line or ". " in line or ": " in line)
+
+
+# R17: boxes ticked or not before a label (`☐ (a)`, `■ 1.`); `■` alone before words is a bullet.
+CHECKBOXES = "□☐☑☒▢▣■"
+_CHECKBOX = re.compile(f"[{CHECKBOXES}][ \t]*")
+
+
+def _grammar_label(stripped: str, line: str, line_start: int, lead: int, indent: int) -> Label | None:
+    """The label the grammar reads at the start of `stripped` (the line from `lead` on), if any."""
+    if not stripped or stripped[0] not in _LABEL_FIRST:
+        return None
+    view, index = nfkc_view(stripped[:PREFIX_CHARS])
+    if _VARIANT_CHARS is not None and _VARIANT_CHARS.search(view):
+        view = view.translate(_VARIANTS)
+    m = _LINE_START.match(view)
+    return _line_start_label(m, index, stripped, line, line_start, lead, indent) if m else None
 
 
 def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Label | None:
@@ -507,7 +528,7 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
     # what it does not read (cn2an costs about 100 µs a numeral the first time it meets it)
     if han and not han[0].isdecimal() and ordinal_to_int(han) is None:
         return Label("invalid", "invalid", None, "", None, **common)
-    digits = g("sec_path") or g("dec") or g("num") or g("pnum") or g("bare") or ""
+    digits = g("sec_path") or g("dec") or g("gdec") or g("num") or g("pnum") or g("bare") or ""
     if any(len(part) > 3 for part in digits.split(".")):
         common["long"] = True
 
@@ -553,8 +574,8 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         # `5. 6.` (a space slipped into `5.6.` in extraction): the decimal, counted only where expected next
         path = tuple(int(c) for c in g("sdec").split(". "))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, bare=True, **common)
-    if g("dec"):
-        path = tuple(int(c) for c in g("dec").split("."))
+    if g("dec") or g("gdec"):
+        path = tuple(int(c) for c in (g("dec") or g("gdec")).split("."))
         return Label("decimal", "N.N", path[-1], str(path[-1]), path, **common)
     if g("num"):
         value = int(g("num"))
@@ -565,6 +586,8 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
     if g("han"):
         value = ordinal_to_int(g("han"))
         return Label("number", "一、", value, str(value), None, **common)
+    if g("rng"):
+        return _item_range(g("rng"), g("rng2"), bullet, common)
     if g("pnum"):
         value = int(g("pnum"))
         # `(2A)`: a subsection inserted after (2) keeps its letter and follows its base (R10)
@@ -573,19 +596,7 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         value = ordinal_to_int(g("phan"))
         return Label("item", _item_style(bullet, "(一)"), value, str(value), None, **common)
     if g("plow") or g("pup"):
-        raw = g("plow") or g("pup")
-        case = "a" if g("plow") else "A"
-        rom = roman_to_int(raw)
-        token = raw.lower()
-        if len(raw) == 1:
-            lab = Label("item", _item_style(bullet, f"({case})"), letter_value(raw), token, None, **common)
-            if rom is not None:
-                rom_style = _item_style(bullet, "(i)" if case == "a" else "(I)")
-                return _with_alt(lab, rom_style, rom, token)
-            return lab
-        if rom is None:
-            return None
-        return Label("item", _item_style(bullet, "(i)" if case == "a" else "(I)"), rom, token, None, **common)
+        return _lettered_item(g("plow") or g("pup"), bullet, common)
     if g("circ"):
         value = _CIRCLED[g("circ")]
         return Label("item", "①", value, str(value), None, **common)
@@ -608,6 +619,38 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
 
 
 _LINE_GAP = re.compile(r"[ \t]{3,}")
+
+
+def _item_range(first: str, last: str, bullet: str | None, common: dict) -> Label | None:
+    """A range of list items, usually a repealed block (`(e)-(ea) (Repealed by ...)`, `(c) to (f)`):
+    one clause, id `(e-ea)`, whose `last` is the value the next item follows (R10). An end of two
+    letters is an inserted item after its first letter (`ea` after `e`), unless both ends are roman
+    numerals that run up (`(i)-(ii)`). A range that runs backwards is no label."""
+    rom_first, rom_last = roman_to_int(first), roman_to_int(last)
+    if rom_first is not None and rom_last is not None and rom_last > rom_first and len(first + last) > 2:
+        style, value, end = "(i)", rom_first, rom_last
+    else:
+        style, value, end = "(a)", letter_value(first[0]), letter_value(last[0])
+        if end < value:
+            return None
+    return Label("item", _item_style(bullet, style), value, f"{first}-{last}", None, last=end, **common)
+
+
+def _lettered_item(raw: str, bullet: str | None, common: dict) -> Label | None:
+    """`(a)`, `(B)`, `(iv)`: a letter, or a roman numeral, or (one letter that is both: `(i)`,
+    `(v)`) a letter with the numeral as its alternative, decided by the neighbours (R3)."""
+    case = "a" if raw.islower() else "A"
+    rom = roman_to_int(raw)
+    token = raw.lower()
+    if len(raw) == 1:
+        lab = Label("item", _item_style(bullet, f"({case})"), letter_value(raw), token, None, **common)
+        if rom is not None:
+            rom_style = _item_style(bullet, "(i)" if case == "a" else "(I)")
+            return _with_alt(lab, rom_style, rom, token)
+        return lab
+    if rom is None:
+        return None
+    return Label("item", _item_style(bullet, "(i)" if case == "a" else "(I)"), rom, token, None, **common)
 
 
 def _range_label(g: Callable[[str], str | None], division: str, value: int, token: str, common: dict) -> Label | None:
@@ -818,6 +861,40 @@ def _run_on_labels(line: str, line_start: int, indent: int, first: Label | None)
                 line_start, line_end, indent, mid_line=True,
             )
         )
+    return found
+
+
+# A list item after a line break's run of spaces (`PAYMENT TERMS       (i) Clause 12.1(ii) of ...`):
+# bracketed, as items are printed inside a line; `12.1(ii)` (no gap) is a citation.
+_RUN_ON_ITEM = re.compile(
+    r"(?<![ \t])[ \t]{3,}(?P<label>\((?:(?P<num>\d{1,2})|(?P<low>[a-z]{1,4})|(?P<up>[A-Z]{1,4}))\))(?=[ \t]+\S)"
+)
+
+
+def _run_on_items(line: str, line_start: int, indent: int, first: Label | None) -> list[Label]:
+    """List items inside a long line (a page filed as one line), each after a run of spaces that
+    stands for a line break, proposed as mid-line labels: they count only where they are the
+    item expected next, or a list's first item under the clause whose label opened the same line
+    (R1, R3)."""
+    search_from = (first.end - line_start) if first else 0
+    if "   (" not in line and "\t(" not in line:
+        return []
+    found: list[Label] = []
+    line_end = line_start + len(line)
+    for m in _RUN_ON_ITEM.finditer(line, search_from):
+        start, end = line_start + m.start("label"), line_start + m.end("label")
+        after = m.end("label") + 1
+        while after < len(line) and line[after] in " \t":
+            after += 1
+        common = dict(
+            text=m.group("label"), start=start, end=end, body_start=line_start + after, line_start=line_start,
+            line_end=line_end, indent=indent, mid_line=True,
+        )  # fmt: skip
+        if m.group("num"):
+            value = int(m.group("num"))
+            found.append(Label("item", "(1)", value, str(value), None, **common))
+        elif (lab := _lettered_item(m.group("low") or m.group("up"), None, common)) is not None:
+            found.append(lab)
     return found
 
 

@@ -1,21 +1,21 @@
 """R10/R11 of docs/clause-ids.md: statutes of the common-law tradition, sections numbered
 through the whole text under Parts, Divisions and Subdivisions, with lettered insertions,
 ranges and printed zeros. Small hand-written texts per shape, then the real documents of the
-dev corpus (skipped without /work/shared)."""
+dev corpus (skipped without ../shared)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from lexnorm.testing import compare_with_expected, measure_tree
 from stages.clauses import build_clauses
 from stages.ingest import read_document
 from stages.clauses import parse_document
 
-DEV = Path("/work/shared/corpus/dev")
+DEV = CORPUS / "dev"
 
 
 def _tree(text: str) -> list[tuple[str, str | None]]:
@@ -192,7 +192,7 @@ def test_a_subclause_cited_at_a_line_end_is_no_clause():
 def _measure(name: str) -> tuple[dict, dict]:
     path = DEV / f"{name}.txt"
     if not path.exists():
-        pytest.skip("the dev corpus (/work/shared) is not here")
+        pytest.skip("the dev corpus (../shared/corpus/dev) is not here")
     expected = json.loads((DEV / "expected" / f"{name}.json").read_text(encoding="utf-8"))
     return expected, measure_tree(parse_document(read_document(path)))
 

@@ -9,21 +9,19 @@ import json
 import pytest
 from conftest import CORPUS
 
-from lexnorm.testing import compare_with_expected, measure_tree
+from lexnorm.testing import compare_with_expected, load_errata, measure_tree
 from stages.clauses import parse_document
 from stages.ingest import read_document
 
 DEV = CORPUS / "dev"
 EXPECTED = DEV / "expected"
+ERRATA = load_errata()  # tests/dev_corpus_errata.json: values of the truth found wrong, each with its reason
 
 # Documents the parser does not yet parse exactly, with the first mismatch lines of main's
 # parser. The list shrinks as issue 14 proceeds: a change that makes a document exact removes it
 # here in the same commit (the test then guards it); strict=False so that other branches merging
 # first do not turn an unexpected pass into a failure.
-NOT_YET = {
-    "au_privacy_act_1988_en": "schedules: expected 2, got 4; 2 extra (sch1#2, sch2#2); toc: the contents block is not recognised: 185 duplicate ids (6(1)(e)(l)(a)#2, 6(1)(e)(l)(b)#2, 6(1)(e)(l)(c)#2, 6(1)(e)(l)(a)#3, 6(1)(e)(l)(b)#3, ...)",
-    "ca_pipeda_en": "schedules: expected 5, got 4; 1 missing (*)",
-    "en_cuad_maintenance_amendment_azul": "second_level: expected 13, got 15; 2 extra (2.2, 4.6); toc: the contents block is not recognised: 2 duplicate ids (2.2(ii)#2, 4.1[1]#2)",
+NOT_YET: dict[str, str] = {
 }  # fmt: skip
 
 
@@ -47,7 +45,7 @@ def _cases():
 @pytest.mark.parametrize("stem", _cases())
 def test_dev_document_parses_as_its_ground_truth(stem):
     expected = json.loads((EXPECTED / f"{stem}.json").read_text(encoding="utf-8"))
-    mismatches = compare_with_expected(expected, measure_tree(dev_document(stem)))
+    mismatches = compare_with_expected(expected, measure_tree(dev_document(stem)), ERRATA.get(stem, ()))
     assert mismatches == [], "\n".join(mismatches)
 
 

@@ -1,6 +1,6 @@
 """Recitals (R12), labels that continue a sentence (R16) and labels inside the run-on lines of
 contracts filed with whole pages on one line (docs/clause-ids.md). Small hand-written texts per
-rule, then the dev corpus's contracts and the AI Act, which skip without /work/shared."""
+rule, then the dev corpus's contracts and the AI Act, which skip without ../shared."""
 
 from __future__ import annotations
 
