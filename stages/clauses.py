@@ -722,6 +722,8 @@ class _Outline:
     def _division(self, lab: Label) -> None:
         if (lab.mid_line or lab.bare) and not self._expected_division(lab):
             return  # a division inside a run-on line, or misread (`ARTICLE I1`), counts only where expected next
+        if lab.style == "supplementary" and self._names_open_division(lab):
+            return  # `CHAPTER XIII` / `FINAL PROVISIONS`: the chapter's heading on the next line, no block
         division = lab.style
         if division == "supplementary":
             division = "book" if self.has_books else "chapter"
@@ -752,6 +754,15 @@ class _Outline:
         if lab.last is not None:
             node.value = lab.last  # a range (R10): the next number continues after its last
         self._push(node, wanted)
+
+    def _names_open_division(self, lab: Label) -> bool:
+        """The line before `lab` (blank lines between) is a division's label alone on its line
+        (`Chapter VIII` / `Supplementary Provisions`): `lab`'s words are that division's heading."""
+        last = self.nodes[-1] if self.nodes else None
+        if last is None or last.division is None or last.label is None or last.label.mid_line:
+            return False
+        text = self.text
+        return not text[last.label.body_start : last.label.line_end].strip() and not text[last.label.line_end : lab.start].strip()
 
     def _expected_division(self, lab: Label) -> bool:
         """`ARTICLE II` inside a line is the next article (the first one is `ARTICLE I`)."""

@@ -77,6 +77,19 @@ _HAN_ATTACHMENTS = [w for w in _ATTACHMENT_WORDS if all(ord(ch) >= 0x2E80 for ch
 # (`AMENDMENTS NOT IN FORCE` -> schNifProvs), and the headings of its editorial notes (`Endnotes`).
 BACK_MATTER_BLOCKS = {w: block for language in lang.known() for w, block in language.back_matter_blocks.items()}
 _ENDNOTE_HEADINGS = {w.lower() for language in lang.known() for w in language.endnote_headings}
+
+
+def _spaced(word: str) -> str:
+    """A heading word as printed: a Chinese or Japanese one may be spaced out (`附　　则`), the
+    words of a phrase are apart by any run of spaces."""
+    if all("\u3400" <= ch <= "\u9fff" for ch in word):
+        return "[ ]*".join(map(re.escape, word))
+    return r"[ \t]+".join(map(re.escape, word.split()))
+
+
+_SUPPLEMENTARY = "|".join(
+    _spaced(w) for w in sorted({w for language in lang.known() for w in language.supplementary_headings}, key=lambda w: -len(w))
+) or "(?!)"
 _LATIN_ATTACHMENTS = [w for w in _ATTACHMENT_WORDS if w not in _HAN_ATTACHMENTS]
 # Numbers a division label may spell out (`five`, `premier`), lower case.
 LABEL_NUMBERS = {
@@ -338,7 +351,7 @@ _LINE_START = re.compile(
             (?:(?P<cn_to>{alternatives(_RANGE_WORDS) or "(?!)"})[ ]*                # R10: 第五十五条から第六十三条まで
                 第[ ]*(?P<cn_num2>[{HAN_DIGITS}]+|\d+(?:-\d+)*)[ ]*(?P<cn_unit2>{_HEADING_ALTERNATIVES})
                 (?P<cn_ins2>{_INSERTION})(?:{alternatives(_RANGE_CLOSERS) or "(?!)"})?)?(?=\s|$)
-      | (?P<supp>附[ ]*则)(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*\S{{0,2}}[ ]*)?$)   # 附　則　（…法律第一四〇号）　抄
+      | (?P<supp>(?i:{_SUPPLEMENTARY}))(?=[ ]*(?:\([^()]{{1,40}}\)[ ]*\S{{0,2}}[ ]*)?$)   # 附　則　（…法律第一四〇号）　抄
       | (?P<block>{alternatives(BACK_MATTER_BLOCKS) or "(?!)"})(?=[ \t]*$)           # R13: AMENDMENTS NOT IN FORCE
       | (?P<notes>(?i:{alternatives(_ENDNOTE_HEADINGS) or "(?!)"}))(?=[ \t]*$)       # R13: Endnotes
       | (?P<en_div>(?i:{alternatives(DIVISION_WORDS)}))[ ]*(?<=[. ])
@@ -529,7 +542,7 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
     if han and not han[0].isdecimal() and ordinal_to_int(han) is None:
         return Label("invalid", "invalid", None, "", None, **common)
     digits = g("sec_path") or g("dec") or g("gdec") or g("num") or g("pnum") or g("bare") or ""
-    if any(len(part) > 3 for part in digits.split(".")):
+    if len(digits) > 3 and any(len(part) > 3 for part in digits.split(".")):
         common["long"] = True
 
     if g("cn_unit"):
@@ -544,6 +557,8 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
             return _range_label(g, division, numbers[0], token, common)
         return Label("division", division, numbers[0], token, None, **common)
     if g("supp"):
+        if g("supp").isascii() and rest.strip():
+            return None  # the view is the line's first characters: `Final Provisions` must be the whole line
         return Label("division", "supplementary", None, "", None, **common)
     if g("block") or g("notes"):
         if rest.strip():

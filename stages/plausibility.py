@@ -44,6 +44,7 @@ _ENTRY_WORDS = 12
 _SENTENCE_END = ".;:,。；：，"
 _FORM_PIECES = re.compile(r"\d+|[a-z]+|[A-Z]+|[〇零一二三四五六七八九十百千]+")
 _FORM_KEYS = {"d": "1", "l": "a", "u": "A", "h": "一"}
+_NON_SPACE = re.compile(r"\S")
 
 
 def plausibility_warnings(text: str, clauses: Sequence[Clause], labels: Sequence[Label]) -> list[str]:
@@ -85,8 +86,8 @@ def unplaced_labels(text: str, clauses: Sequence[Clause], labels: Sequence[Label
         if lab.mid_line or lab.bare or lab.long or lab.kind in ("bullet", "heading"):
             continue
         clause = clauses[max(bisect.bisect_right(starts, lab.start) - 1, 0)]
-        if clause.char_start >= lab.line_start or not text[clause.char_start : lab.line_start].strip():
-            continue  # this label's line starts the clause it stands in
+        if clause.char_start >= lab.line_start or _NON_SPACE.search(text, clause.char_start, lab.line_start) is None:
+            continue  # this label's line starts the clause it stands in (read without copying the clause)
         out.append(lab)
     return out
 
@@ -133,12 +134,13 @@ def nesting_warnings(clauses: Sequence[Clause]) -> list[str]:
     one pass carries each chain's counts down."""
     chains: dict[str, dict[str, int]] = {}
     worst: tuple[int, str, str] | None = None
+    empty: dict[str, int] = {}
     for c in clauses:
-        counts = dict(chains.get(c.parent_id, {})) if c.parent_id else {}
+        counts = chains.get(c.parent_id, empty) if c.parent_id else empty  # shared until a form adds to it
         label = (c.label or "").strip()
         if label and label.startswith(("(", "（")) and not c.number_inferred:
             form = label_form(label)
-            counts[form] = counts.get(form, 0) + 1
+            counts = {**counts, form: counts.get(form, 0) + 1}
             if counts[form] > _MAX_SAME_FORM and (worst is None or counts[form] > worst[0]):
                 worst = (counts[form], c.clause_id, form)
         chains[c.clause_id] = counts

@@ -91,6 +91,11 @@ class Language:
     # the end, no line starts a clause.
     back_matter_blocks: Mapping[str, str] = field(default_factory=dict, hash=False)
     endnote_headings: tuple[str, ...] = ()
+    # Supplementary provisions (R13): a heading alone on its line after the body that opens the
+    # block of transitional and final articles (`附则`, `Supplementary Provisions`, `Final
+    # Provisions`, `Schlussbestimmungen`): id `supp`. Matched case-insensitively; a Chinese or
+    # Japanese heading may be spaced out (`附　　则`).
+    supplementary_headings: tuple[str, ...] = ()
     # Recitals (R12). The words that open them (an act's `Whereas:`, `in Erwägung nachstehender
     # Gründe:`; a contract's `RECITALS`, `BACKGROUND`, `WHEREAS`), the words each unnumbered one
     # begins with (a contract's `WHEREAS`, `AND WHEREAS`), and the words that end them and enact

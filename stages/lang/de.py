@@ -26,4 +26,5 @@ LANGUAGE = Language(
         "haben folgenden beschluss erlassen", "hat folgende verordnung erlassen", "hat folgende richtlinie erlassen",
         "hat folgenden beschluss erlassen", "wird folgendes vereinbart", "vereinbaren die parteien folgendes",
     ),  # fmt: skip
+    supplementary_headings=("Schlussbestimmungen",),
 )

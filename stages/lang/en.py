@@ -79,4 +79,5 @@ LANGUAGE = Language(
         ave blvd rd""".split()
     ),
     reference_words=REFERENCE_WORDS,
+    supplementary_headings=("Supplementary Provisions", "Final Provisions"),
 )

@@ -14,4 +14,5 @@ LANGUAGE = Language(
     attachment_words={"anexo": "annex", "apéndice": "app"},
     label_numbers={"primero": 1, "único": 1},
     insertion_words=LATIN_INSERTIONS,
+    supplementary_headings=("Disposiciones finales",),
 )

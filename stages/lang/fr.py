@@ -28,4 +28,5 @@ LANGUAGE = Language(
         "a adopté le présent règlement", "a adopté la présente directive", "a adopté la présente décision",
         "il a été convenu ce qui suit", "il est convenu ce qui suit",
     ),  # fmt: skip
+    supplementary_headings=("Dispositions finales",),
 )

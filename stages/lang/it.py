@@ -13,4 +13,5 @@ LANGUAGE = Language(
     },  # fmt: skip
     attachment_words={"allegato": "annex"},
     insertion_words=LATIN_INSERTIONS,
+    supplementary_headings=("Disposizioni finali",),
 )

@@ -48,4 +48,5 @@ LANGUAGE = Language(
     # Han text without kana or Hangul is Chinese.
     script="han",
     script_default=True,
+    supplementary_headings=("附则",),
 )
