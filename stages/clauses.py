@@ -958,7 +958,8 @@ class _Outline:
             closed = bool(line) and bool(_CLOSED_LINE.search(line))
             label = self.label_lines.get(before)
             if label is not None:
-                bare_heading = is_heading_like(text[label.body_start : label.line_end])
+                # a list item ends its sentence, whatever its case (`b. Bundesorgane.`, `b. federal bodies.`)
+                bare_heading = label.kind != "item" and is_heading_like(text[label.body_start : label.line_end])
                 return max(begin, floor + 1) if closed and not bare_heading else None
             if closed or not line or before_end < begin - 1:
                 return max(begin, floor + 1) if closed else None

@@ -227,3 +227,19 @@ def test_pipeda_is_exact_with_its_amendments_not_in_force():
     expected, measured = _measure("ca_pipeda_en")
     assert compare_with_expected(expected, measured) == []
     assert measured["schedules"] == ["sch1", "sch2", "sch3", "sch4", "schNifProvs"]
+
+
+def test_a_lead_in_after_an_item_is_read_the_same_in_every_case():
+    """An item closes its sentence whatever the case of its words: a German item (`b.
+    Bundesorgane.`, nouns capitalised) before a lead-in paragraph is no heading, so the list
+    after the lead-in is placed as after an English one (`b. federal bodies.`); the language
+    versions of one act keep the same ids and align."""
+    def tree(first_items: str, lead_in: str) -> list[tuple[str, str | None]]:
+        text = f"Art. 1 Scope\n1 This Act applies to:\n{first_items}\n{lead_in}\na. private notes;\nb. court files.\nArt. 2 Terms\nText.\n"
+        clauses, _ = build_clauses("t", text)
+        return [(c.clause_id, c.parent_id) for c in clauses]
+
+    german = tree("a. private Personen;\nb. Bundesorgane.", "2 Es ist nicht anwendbar auf:")
+    english = tree("a. private persons;\nb. federal bodies.", "2 It does not apply to:")
+    assert german == english
+    assert ("art1[1](a)", "art1[1]") in english
