@@ -630,6 +630,7 @@ class _Outline:
         self.article_last: int | None = None  # articles are numbered through the whole law
         # R13: several supplementary blocks (the 附則 of each amending act) are supp1, supp2, ...
         self.supplementary_blocks = sum(1 for lab in labels if lab.style == "supplementary")
+        self.has_exhibits = any(lab.style == "exhibit" for lab in labels)  # else no id is scoped by one
         self.supplementary_seen = 0
         self.block_scoped: dict[int, bool] = {}  # id of a supplementary block -> its articles are its own
         self.words_until: dict[int, int] = {}  # line end -> where its words end (is_heading_like_at)
@@ -654,6 +655,8 @@ class _Outline:
             self.stack.pop()
 
     def _scope(self) -> str:
+        if not self.has_exhibits:
+            return ""
         exhibit = next((n for n in self.stack if n.division == "exhibit"), None)
         return f"{exhibit.clause_id}." if exhibit else ""
 
@@ -779,6 +782,8 @@ class _Outline:
         blocks (each amending act's 附則 restarts at 第一条), or a single block whose article
         does not continue the law's numbering. A single 附则 whose article continues it
         (第四百五十二条 after 第四百五十一条) leaves the article the law's: `art452`."""
+        if not self.supplementary_blocks:
+            return None
         block = next((n for n in reversed(self.stack) if n.label is not None and n.label.style == "supplementary"), None)
         if block is None:
             return None
@@ -794,6 +799,8 @@ class _Outline:
         common-law sections run through the law). Inside an attachment the holder's id carries
         the attachment's; a division without holder gets it here (`sch2.part1`)."""
         holders = _HELD_BY.get(division, ())
+        if not holders:  # articles and common-law sections run through the law
+            return self._scope() + wanted
         holder = next((n for n in reversed(self.stack) if n.division in holders), None)
         return f"{holder.clause_id}.{wanted}" if holder else self._scope() + wanted
 
