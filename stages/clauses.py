@@ -26,6 +26,7 @@ import bisect
 import re
 from collections import Counter
 from dataclasses import replace
+from itertools import repeat
 
 from stages.numbering import (
     BACK_MATTER_BLOCKS,
@@ -43,6 +44,7 @@ from stages.numbering import (
     is_heading_like,
     is_heading_like_at,
     drop_printed_zeros,
+    narrow_text,
     provision_label,
     scan_line,
     words_end,
@@ -129,8 +131,10 @@ class _Node:
 def scan_labels(text: str) -> list[Label]:
     labels: list[Label] = []
     pos = 0
-    for line in text.split("\n"):
-        labels.extend(scan_line(line, pos))
+    narrow = narrow_text(text)
+    views = narrow.split("\n") if narrow is not None else repeat(None)
+    for line, view in zip(text.split("\n"), views):
+        labels.extend(scan_line(line, pos, view))
         pos += len(line) + 1
     return labels
 

@@ -294,10 +294,28 @@ def nfkc_view(s: str) -> tuple[str, list[int] | range]:
     return view, index
 
 
-# The full-width forms and the ideographic space, each the NFKC of one character to one.
-_WIDE_TO_NARROW = {0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}}
+# The full-width forms and the ideographic and other spaces, each the NFKC of one character to one.
+_WIDE_TO_NARROW = {
+    0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},
+    # the other spaces NFKC makes plain ones (no-break, en, em, thin, narrow no-break ...)
+    0xA0: " ", **{code: " " for code in range(0x2000, 0x200B)}, 0x202F: " ", 0x205F: " ",
+}  # fmt: skip
+_NARROWABLE = re.compile(f"[{''.join(map(chr, _WIDE_TO_NARROW))}]")
 # The ones Chinese and Japanese text prints most: the ideographic space and full-width punctuation.
 _COMMON_WIDE = tuple((wide, _WIDE_TO_NARROW[ord(wide)]) for wide in "\u3000，：；（）！？．")
+
+
+def narrow_text(text: str) -> str | None:
+    """The NFKC view of a whole text when it maps one character to one, else None (then each
+    line's view is made by `nfkc_view`). Most texts are NFKC but for the ideographic space and
+    full-width punctuation: narrowed with `str.replace` over the whole text at once, they are,
+    and every line's view is then a slice of this one."""
+    narrow = text
+    for wide in set(_NARROWABLE.findall(text)):
+        narrow = narrow.replace(wide, _WIDE_TO_NARROW[ord(wide)])
+    if unicodedata.is_normalized("NFKC", narrow) and not _CIRCLED_RE.search(narrow):
+        return narrow
+    return None
 
 
 @lru_cache(maxsize=8192)
@@ -464,8 +482,9 @@ def _item_style(bullet: str | None, form: str) -> str:
 _MARKDOWN_HEADING = re.compile(r"#{1,6}[ \t]+")
 
 
-def scan_line(line: str, line_start: int) -> list[Label]:
-    """All label proposals in one line (offsets are document offsets)."""
+def scan_line(line: str, line_start: int, narrow: str | None = None) -> list[Label]:
+    """All label proposals in one line (offsets are document offsets). `narrow`, when given, is
+    the line's NFKC view of the same length (`narrow_text`)."""
     labels: list[Label] = []
     stripped = line.lstrip()
     if not stripped:
@@ -482,12 +501,12 @@ def scan_line(line: str, line_start: int) -> list[Label]:
         stripped = stripped[marker.end() :]
         lead += marker.end()
     box = _CHECKBOX.match(stripped) if stripped[:1] in CHECKBOXES else None
-    boxed = _grammar_label(stripped[box.end() :], line, line_start, lead + box.end(), indent) if box else None
+    boxed = _grammar_label(stripped[box.end() :], line, line_start, lead + box.end(), indent, narrow) if box else None
     if boxed is not None and boxed.kind not in ("bullet", "invalid"):
         # R17: `□1.`, `☐ (a)`, `■ (b)`: the checkbox belongs to the label's span, the style is the label's
         labels.append(boxed._replace(start=line_start + lead))
     elif stripped and stripped[0] in _LABEL_FIRST:
-        label = _grammar_label(stripped, line, line_start, lead, indent)
+        label = _grammar_label(stripped, line, line_start, lead, indent, narrow)
         if label is not None:
             if marker:
                 label = label._replace(start=line_start + lead - marker.end())
@@ -511,11 +530,18 @@ CHECKBOXES = "□☐☑☒▢▣■"
 _CHECKBOX = re.compile(f"[{CHECKBOXES}][ \t]*")
 
 
-def _grammar_label(stripped: str, line: str, line_start: int, lead: int, indent: int) -> Label | None:
-    """The label the grammar reads at the start of `stripped` (the line from `lead` on), if any."""
+def _grammar_label(
+    stripped: str, line: str, line_start: int, lead: int, indent: int, narrow: str | None = None
+) -> Label | None:
+    """The label the grammar reads at the start of `stripped` (the line from `lead` on), if any.
+    `narrow` is the line's NFKC view when the whole text's is known (`narrow_text`)."""
     if not stripped or stripped[0] not in _LABEL_FIRST:
         return None
-    view, index = nfkc_view(stripped[:PREFIX_CHARS])
+    if narrow is not None:
+        view = narrow[lead : lead + PREFIX_CHARS]
+        index: list[int] | range = range(len(view) + 1)
+    else:
+        view, index = nfkc_view(stripped[:PREFIX_CHARS])
     if _VARIANT_CHARS is not None and _VARIANT_CHARS.search(view):
         view = view.translate(_VARIANTS)
     m = _LINE_START.match(view)
@@ -535,27 +561,29 @@ def _line_start_label(m, index, stripped, line, line_start, lead, indent) -> Lab
         text=text, start=start, end=end, body_start=body_start, line_start=line_start, line_end=line_end,
         indent=indent,
     )  # fmt: skip
+    unit = g("cn_unit")
+    if unit:  # 第…条: the commonest label of a statute, read first and alone
+        division = HEADING_UNITS[unit]
+        # 第 1-1 條, 第十七条之一, 第百五条の二の二: the base, then each inserted number (R10); a label's
+        # numeral is an ordinal, read by the positional grammar first and by cn2an only where that
+        # does not read it (cn2an costs about 100 µs a numeral the first time it meets one)
+        ins = g("cn_ins")
+        parts = g("cn_num").split("-") + (_INSERTION_MARK.split(ins)[1:] if ins else [])
+        numbers = [ordinal_to_int(part) for part in parts]
+        if None in numbers:
+            return Label("invalid", "invalid", None, "", None, **common)
+        token = str(numbers[0]) if len(numbers) == 1 else "-".join(map(str, numbers))
+        if g("cn_to"):
+            return _range_label(g, division, numbers[0], token, common)
+        return Label("division", division, numbers[0], token, None, text, start, end, body_start, line_start, line_end, indent)
     bullet = g("bullet")
-    han = g("cn_num") or g("cn_exh_id") or g("han") or g("phan")
-    # a label's numeral is an ordinal: read by the positional grammar first, cn2an only for
-    # what it does not read (cn2an costs about 100 µs a numeral the first time it meets it)
+    han = g("cn_exh_id") or g("han") or g("phan")
     if han and not han[0].isdecimal() and ordinal_to_int(han) is None:
         return Label("invalid", "invalid", None, "", None, **common)
     digits = g("sec_path") or g("dec") or g("gdec") or g("num") or g("pnum") or g("bare") or ""
     if len(digits) > 3 and any(len(part) > 3 for part in digits.split(".")):
         common["long"] = True
 
-    if g("cn_unit"):
-        division = HEADING_UNITS[g("cn_unit")]
-        # 第 1-1 條, 第十七条之一, 第百五条の二の二: the base, then each inserted number (R10)
-        parts = g("cn_num").split("-") + (_INSERTION_MARK.split(g("cn_ins"))[1:] if g("cn_ins") else [])
-        numbers = [ordinal_to_int(part) for part in parts]
-        if None in numbers:
-            return Label("invalid", "invalid", None, "", None, **common)
-        token = "-".join(map(str, numbers))
-        if g("cn_to"):
-            return _range_label(g, division, numbers[0], token, common)
-        return Label("division", division, numbers[0], token, None, **common)
     if g("supp"):
         if g("supp").isascii() and rest.strip():
             return None  # the view is the line's first characters: `Final Provisions` must be the whole line
