@@ -853,7 +853,7 @@ def _mid_line_labels(line: str, line_start: int, indent: int, first: Label | Non
 _RUN_ON_GAP = r"(?:[.;:!?。；：\]][\"”’)]?[ \t]+|(?<![ \t])[ \t]{3,}|(?<=[A-Z]{2})[ \t]+)"
 # A division word printed in capitals with its number (`ARTICLE I`, `ARTICLE ONE`): a citation
 # inside a sentence is written `Article V`.
-_RUN_ON_WORDS = tuple(w.upper() for w in DIVISION_WORDS if w.isalpha())
+_RUN_ON_WORDS = re.compile(alternatives(w.upper() for w in DIVISION_WORDS if w.isalpha()) or "(?!)")
 _A_DECIMAL = re.compile(r"\d\.\d")
 _RUN_ON_DIVISION = re.compile(
     _RUN_ON_GAP
@@ -879,7 +879,7 @@ def _run_on_labels(line: str, line_start: int, indent: int, first: Label | None)
     search_from = (first.end - line_start) if first else 0
     line_end = line_start + len(line)
     # cheap tests first: most long lines hold no division word in capitals and no decimal
-    divisions = any(word in line for word in _RUN_ON_WORDS)
+    divisions = _RUN_ON_WORDS.search(line) is not None
     for m in _RUN_ON_DIVISION.finditer(line, search_from) if divisions else ():
         raw = m.group("num")
         value = int(raw) if raw.isdecimal() else LABEL_NUMBERS.get(raw.lower()) or roman_to_int(raw)
