@@ -46,13 +46,6 @@ _HEADING_WORDS = 12
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
 
 
-def line_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every line, without its newline."""
-    lines = text.split("\n")
-    starts = line_starts(lines)
-    return [(start, start + len(line)) for start, line in zip(starts, lines)]
-
-
 def line_starts(lines: list[str]) -> list[int]:
     """The offset where each of `lines` (a text split at its newlines) begins."""
     return list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))

@@ -273,15 +273,8 @@ def nfkc_view(s: str) -> tuple[str, list[int] | range]:
     """
     if s.isascii() or (unicodedata.is_normalized("NFKC", s) and not _CIRCLED_RE.search(s)):
         return s, range(len(s) + 1)
-    # Most lines that are not NFKC only hold full-width forms (`第一条　`, `１．`), each one
-    # character to one: translated, the line is NFKC and maps one to one.
-    narrow = s
-    for wide, plain in _COMMON_WIDE:  # str.replace per form present: far cheaper than translate
-        if wide in narrow:
-            narrow = narrow.replace(wide, plain)
-    if not unicodedata.is_normalized("NFKC", narrow):
-        narrow = narrow.translate(_WIDE_TO_NARROW)
-    if unicodedata.is_normalized("NFKC", narrow) and not _CIRCLED_RE.search(narrow):
+    narrow = narrow_text(s)
+    if narrow is not None:
         return narrow, range(len(s) + 1)
     pieces = list(map(_nfkc_char, s))
     view = "".join(pieces)
@@ -301,15 +294,13 @@ _WIDE_TO_NARROW = {
     0xA0: " ", **{code: " " for code in range(0x2000, 0x200B)}, 0x202F: " ", 0x205F: " ",
 }  # fmt: skip
 _NARROWABLE = re.compile(f"[{''.join(map(chr, _WIDE_TO_NARROW))}]")
-# The ones Chinese and Japanese text prints most: the ideographic space and full-width punctuation.
-_COMMON_WIDE = tuple((wide, _WIDE_TO_NARROW[ord(wide)]) for wide in "\u3000，：；（）！？．")
 
 
 def narrow_text(text: str) -> str | None:
-    """The NFKC view of a whole text when it maps one character to one, else None (then each
-    line's view is made by `nfkc_view`). Most texts are NFKC but for the ideographic space and
-    full-width punctuation: narrowed with `str.replace` over the whole text at once, they are,
-    and every line's view is then a slice of this one."""
+    """The NFKC view of a text (a whole document or one line) when it maps one character to one,
+    else None. Most texts are NFKC but for their spaces and full-width forms: narrowed with one
+    `str.replace` per form present (far cheaper than `translate`), they are, and every line's
+    view is then a slice of the document's; otherwise `nfkc_view` reads character by character."""
     narrow = text
     for wide in set(_NARROWABLE.findall(text)):
         narrow = narrow.replace(wide, _WIDE_TO_NARROW[ord(wide)])
