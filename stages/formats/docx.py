@@ -234,6 +234,7 @@ class _Numbering:
     def __init__(self, numbering: etree._Element | None, styles: etree._Element | None, w: str) -> None:
         self.w = w
         self.val = w + "val"
+        self.p_style, self.num_pr, self.num_id, self.ilvl = w + "pStyle", w + "numPr", w + "numId", w + "ilvl"
         self.styles: dict[str, tuple[str | None, str | None, int | None]] = {}  # id -> (basedOn, numId, ilvl)
         self.default_style: str | None = None
         for style in () if styles is None else styles.iterfind(w + "style"):
@@ -317,14 +318,16 @@ class _Numbering:
     def label(self, p_pr: etree._Element | None) -> str:
         """The label Word prints before the paragraph with properties `p_pr` (with its
         suffix), counting it; "" for a paragraph that is not numbered."""
-        w = self.w
         style = num_id = ilvl = None
-        if p_pr is not None:
-            style = self._child_val(p_pr, "pStyle")
-            num_pr = p_pr.find(w + "numPr")
-            if num_pr is not None:
-                num_id = self._child_val(num_pr, "numId")
-                ilvl = _int(self._child_val(num_pr, "ilvl"))
+        for prop in () if p_pr is None else p_pr:  # a loop over the few children: cheaper than find()
+            if prop.tag == self.p_style:
+                style = prop.get(self.val)
+            elif prop.tag == self.num_pr:
+                for item in prop:
+                    if item.tag == self.num_id:
+                        num_id = item.get(self.val)
+                    elif item.tag == self.ilvl:
+                        ilvl = _int(item.get(self.val))
         style = style if style is not None else self.default_style
         from_style = num_id is None
         if num_id is None or ilvl is None:
@@ -474,13 +477,13 @@ class _Reader:
         return out
 
     def _paragraph(self, p: etree._Element, out: list[str]) -> None:
-        p_pr = p.find(self.PPR)
+        p_pr = p[0] if len(p) and p[0].tag == self.PPR else None  # the schema puts it first
         boxes: list[etree._Element] = []
         pieces: list[str] = []
         self._inline(p, pieces, boxes)
         text = "".join(pieces)
-        mark = None if p_pr is None else p_pr.find(self.RPR)
-        if mark is not None and mark.find(self.DEL) is not None:  # its mark deleted: joins the next paragraph
+        mark = None if p_pr is None else next((child for child in p_pr if child.tag == self.RPR), None)
+        if mark is not None and any(child.tag == self.DEL for child in mark):  # its mark deleted: joins the next paragraph
             self.carry += text
         else:
             text, self.carry = self.carry + text, ""
