@@ -37,7 +37,7 @@ from lexnorm import INSTALL_HINT
 from lexnorm.output import report, summary, tables
 from lexnorm.output.atomic import clean_stale_temps
 from lexnorm.output.summary import DocumentReport, RunResult, Tally
-from lexnorm.runtime import incremental
+from lexnorm.runtime import incremental, sandbox
 from lexnorm.runtime.lock import output_lock
 from lexnorm.runtime.window import Flight, stream
 from lexnorm.runtime.workers import Runner, default_count, default_timeout, lease, share_cores, shared, window_size
@@ -74,10 +74,11 @@ def _io_error(task, task_run, state) -> bool:
     retries=READ_RETRIES, retry_delay_seconds=0.2, retry_condition_fn=_io_error,
 )  # fmt: skip
 def ingest_task(planned: incremental.Planned, raw_dir: Path, name: str) -> Flight:
-    """Read one file; `name` is its name as valid UTF-8 (`ingest.printable`), for the task
+    """Read one file (a PDF, Word or HTML file by its reader in a bounded child process);
+    `name` is its name as valid UTF-8 (`ingest.printable`), for the task
     run's name: a name that is not UTF-8 on disk cannot go into Prefect's events."""
     start = time.perf_counter()
-    doc = ingest.read_document(planned.path, raw_dir)
+    doc = ingest.read_document(planned.path, raw_dir, extract=sandbox.extract)
     return Flight(planned, doc, read=True, seconds={"ingest": time.perf_counter() - start})
 
 

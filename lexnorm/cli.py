@@ -83,6 +83,7 @@ def _run_interruptible(args: argparse.Namespace) -> int:
         return USAGE
     from lexnorm.output import summary
     from lexnorm.runtime.lock import OutputLocked, output_lock
+    from stages import ingest
 
     try:
         with output_lock(args.out):  # the flow takes it again; here it fails early with a clear message
@@ -105,7 +106,8 @@ def _run_interruptible(args: argparse.Namespace) -> int:
         return OUTPUT_INCOMPLETE
     if all(d.status == "skipped" for d in result.documents):
         others = f" ({len(result.documents)} other file(s) listed as skipped)" if result.documents else ""
-        print(f"lexnorm: no *.txt or *.md files in {args.raw}{others}", file=sys.stderr)
+        kinds = ", ".join(ingest.INPUT_SUFFIXES)
+        print(f"lexnorm: no documents lexnorm reads ({kinds}) in {args.raw}{others}", file=sys.stderr)
         return 1
     if "report" not in result.outputs:
         print(f"lexnorm: the tables were written in {args.out}, the HTML report was not (see the error above)",

@@ -210,9 +210,11 @@ def write_hostile_inputs(raw: Path) -> dict[str, str]:
         "ok",
     )
     write("de_vertrag.txt", "1. Gegenstand\nDieser Vertrag regelt die Nutzung der Dienste durch den Kunden.\n", "ok")
-    # files lexnorm does not read yet
-    write("contract.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "skipped")
-    write("contract.docx", b"PK\x03\x04", "skipped")
+    # formats read by their readers, damaged; and formats lexnorm does not read
+    write("contract.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "rejected")
+    write("contract.docx", b"PK\x03\x04", "rejected")
+    write("page.html", b"\x00\x01\x02" * 100, "rejected")
+    write("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "skipped")
     return cases
 
 

@@ -1384,5 +1384,37 @@ def parse_document(doc: Document) -> Document:
     """Clause stage over a document record (rejected documents pass through)."""
     if not doc.ok:
         return doc
-    clauses, warnings = build_clauses(doc.doc_id, doc.text)
+    text = doc.text
+    if doc.furniture or doc.joins:
+        text = layout.reader_view(text, doc.furniture, doc.joins)
+    clauses, warnings = build_clauses(doc.doc_id, text)
+    if doc.joins:
+        clauses = [_dehyphenated(c) for c in clauses]
+    if doc.page_starts:
+        clauses = [_paged(c, doc.page_starts, text) for c in clauses]
     return replace(doc, clauses=tuple(clauses), warnings=doc.warnings + tuple(warnings))
+
+
+def _dehyphenated(clause: Clause) -> Clause:
+    """A clause of a reader's view without the soft hyphens where its words were joined
+    again (`layout.reader_view`)."""
+    if layout.SOFT_HYPHEN not in clause.text and layout.SOFT_HYPHEN not in (clause.heading or ""):
+        return clause
+    heading = clause.heading.replace(layout.SOFT_HYPHEN, "") if clause.heading else clause.heading
+    return replace(clause, text=clause.text.replace(layout.SOFT_HYPHEN, ""), heading=heading)
+
+
+def _paged(clause: Clause, page_starts: tuple[int, ...], view: str) -> Clause:
+    """A clause with the pages (1-based) of the first and last characters of its span that
+    the parser read: page furniture and white space at either end do not count, so a clause
+    that ends at the foot of page 3 is not said to reach page 4 because the next page's
+    running header lies between it and the next clause."""
+    span = view[clause.char_start : clause.char_end]
+    body = span.strip()
+    first = clause.char_start + (span.find(body[0]) if body else 0)
+    last = first + len(body) - 1 if body else clause.char_start
+    return replace(
+        clause,
+        page_start=bisect.bisect_right(page_starts, first) or 1,
+        page_end=bisect.bisect_right(page_starts, last) or 1,
+    )

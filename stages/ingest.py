@@ -18,6 +18,11 @@ Decoding policy, in order:
 
 The decoded text is then normalised once (BOM removed, CRLF and CR to LF, Unicode NFC);
 that text is the reference for all clause offsets. The file itself is never changed.
+
+PDF, Word (.docx) and HTML files are read by their format's reader (`stages.formats`),
+which gives the reference text and what it knows of the layout (pages, page furniture,
+wrapped lines); a run calls the readers in a bounded child process
+(`lexnorm.runtime.sandbox`), passed here as `extract`.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import json
 import os
 import stat
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,9 +42,12 @@ from pathlib import Path
 import charset_normalizer
 
 from lexnorm import PIPELINE_VERSION
+from stages import formats
 from stages.records import Document
 
-INPUT_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = {".txt": "text", ".md": "markdown"}
+INPUT_SUFFIXES = (*TEXT_SUFFIXES, *formats.SUFFIXES)
+Extract = Callable[[str, bytes], formats.Extracted]  # (format, bytes) -> what its reader read
 MANIFEST = "manifest.json"
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -93,7 +101,7 @@ class ParallelManifest:
 def discover(raw_dir: Path) -> list[Path]:
     """Every entry directly in `raw_dir` that is meant as a document, sorted by name: all but
     hidden ones (dot files) and the parallel-versions `manifest.json`. Files lexnorm does not
-    read (`reads(path)` is False: a .pdf, a folder) are listed too, so that each gets a
+    read (`reads(path)` is False: a .doc, an image, a folder) are listed too, so that each gets a
     `skipped` row instead of vanishing. Nothing is opened or followed here."""
     return sorted(
         (p for p in Path(raw_dir).iterdir() if not p.name.startswith(".") and p.name != MANIFEST),
@@ -322,15 +330,18 @@ def rejected_document(path: Path, error: str, data: bytes = b"", size: int | Non
 
 
 def skipped_document(path: Path, doc_id: str | None = None) -> Document:
-    """A `documents` row for an entry of the input folder that lexnorm does not read (a .pdf,
-    a folder): it is listed, so that nothing in the folder goes unmentioned, and no stage
-    touches it. Its id is its whole name (`contract.pdf`), which a .txt beside it does not take."""
+    """A `documents` row for an entry of the input folder that lexnorm does not read (a .doc,
+    an image, a folder): it is listed, so that nothing in the folder goes unmentioned, and no stage
+    touches it. Its id is its whole name (`contract.doc`), which a .txt beside it does not take."""
     path = Path(path)
     if path.is_dir():
         why = "not read: a folder (lexnorm reads only the files directly in the input folder)"
+    elif path.suffix.lower() in formats.CONVERT_FIRST:
+        what = formats.CONVERT_FIRST[path.suffix.lower()]
+        why = f"not read: {what}; convert it to .docx (soffice --headless --convert-to docx) or .pdf"
     else:
         kind = f"{path.suffix.lower()} files are" if path.suffix else "files without an extension are"
-        why = f"not read: {printable(kind)} not supported yet (lexnorm reads .txt and .md)"
+        why = f"not read: {printable(kind)} not supported (lexnorm reads {', '.join(INPUT_SUFFIXES)})"
     return _row(path, "skipped", why, printable(path.name) if doc_id is None else doc_id)
 
 
@@ -385,10 +396,11 @@ def read_bytes(path: Path) -> bytes:
         return fh.read()
 
 
-def read_document(path: Path, raw_dir: Path | None = None) -> Document:
+def read_document(path: Path, raw_dir: Path | None = None, extract: Extract = formats.extract) -> Document:
     """Read and decode one input file. A bad file gives a `rejected` Document whose `error`
     says what is wrong, a file lexnorm does not read a `skipped` one. Only an unexpected I/O
-    error (one a retry may cure) is raised."""
+    error (one a retry may cure) is raised. A PDF, Word or HTML file is read by
+    `extract(format, data)` (in this process by default)."""
     path = Path(path)
     if not reads(path):
         return skipped_document(path)
@@ -405,20 +417,45 @@ def read_document(path: Path, raw_dir: Path | None = None) -> Document:
         return rejected_document(path, "cannot read the file: it does not exist (broken link or removed during the run)")
     except IsADirectoryError:
         return rejected_document(path, "cannot read: it is a directory")
+    fmt = formats.SUFFIXES.get(path.suffix.lower())
+    if fmt is not None:
+        return _read_format(path, data, fmt, extract)
     try:
         decoded = decode(data)
     except DecodeError as exc:
         return rejected_document(path, str(exc), data)
+    return _accepted(path, data, decoded.text, TEXT_SUFFIXES[path.suffix.lower()], decoded.encoding, decoded.warnings)
+
+
+def _read_format(path: Path, data: bytes, fmt: str, extract: Extract) -> Document:
+    if not data:
+        return rejected_document(path, "empty file (0 bytes)", data)
+    try:
+        got = extract(fmt, data)
+    except formats.FormatError as exc:
+        return rejected_document(path, str(exc), data)
+    if not got.text.strip():
+        return rejected_document(path, f"no text in this {fmt} file", data)
+    pages = got.page_starts
+    return _accepted(
+        path, data, got.text, fmt, got.encoding, got.warnings,
+        page_count=None if pages is None else len(pages), page_starts=pages, furniture=got.furniture, joins=got.joins,
+    )  # fmt: skip
+
+
+def _accepted(path: Path, data: bytes, text: str, fmt: str, encoding: str | None, warnings: tuple[str, ...], **layout) -> Document:
     return Document(
         doc_id=doc_id_for(path),
         source_path=source_path(path),
         sha256=hashlib.sha256(data).hexdigest(),
         size_bytes=len(data),
-        encoding=decoded.encoding,
+        encoding=encoding,
         status="ok",
         error=None,
         pipeline_version=PIPELINE_VERSION,
         processed_at=datetime.now(UTC),
-        text=decoded.text,
-        warnings=decoded.warnings,
+        text=text,
+        warnings=tuple(warnings),
+        format=fmt,
+        **layout,
     )

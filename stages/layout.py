@@ -24,6 +24,7 @@ _PAGE_NUMBER = re.compile(
     r"[ \t\f]*(?:[-–—]?[ \t]*\d{1,4}[ \t]*[-–—]?|[ivxl]{1,6}|(?i:page)[ \t]+\d{1,4}(?:[ \t]*(?:/|(?i:of))[ \t]*\d{1,4})?"
     r"|<(?i:page)>|\f)[ \t\f]*"
 )
+SOFT_HYPHEN = "\xad"  # in a reader's view: where a hyphenated word is joined again (see `reader_view`)
 _REPEATED_MIN = 3  # a running header or footer stands on at least this many pages
 _REPEATED_MAX_CHARS = 100
 # A page number's words are short (`Page 1234 of 1234`): a longer line is never one.
@@ -146,6 +147,31 @@ def mask(text: str, spans: list[tuple[int, int]]) -> str:
         pos = end
     parts.append(text[pos:])
     return "".join(parts)
+
+
+def reader_view(text: str, furniture: tuple[tuple[int, int], ...], joins: tuple[int, ...]) -> str:
+    """The text as the parser reads a document whose reader knew its layout (a PDF's,
+    `stages.formats`): the furniture it found blanked (R15), and each line break that only
+    wraps a paragraph read as a space, so the paragraph is one line, as in a text file.
+    Where the wrapped line ends in a hyphen after a letter (U+00AD: a hyphenated word; `-`:
+    a word broken at its own hyphen, or hyphenated by a typesetter that wrote `-`, which
+    cannot be told apart without a dictionary, so the hyphen stays), the break and the next
+    line's indent become U+00AD instead, which clause text drops: `agree\xad` + `ment`
+    reads `agreement`, `third-` + `party` reads `third-party`. Offsets do not move."""
+    chars = list(mask(text, list(furniture)))
+    n = len(chars)
+    for at in joins:
+        if not (0 <= at < n and chars[at] == "\n"):
+            continue
+        after = at + 1
+        while after < n and chars[after] == " ":
+            after += 1
+        before = chars[at - 1] if at else ""
+        if before == SOFT_HYPHEN or (before == "-" and at >= 2 and chars[at - 2].isalpha()):
+            chars[at:after] = SOFT_HYPHEN * (after - at)
+        else:
+            chars[at] = " "
+    return "".join(chars)
 
 
 def mask_furniture(text: str, label_lines: set[int] | frozenset[int] = frozenset()) -> str:

@@ -39,14 +39,19 @@ class Clause:
     translation_scores: tuple[float, ...] | None = None
     topics: tuple[str, ...] = ()
     topic_scores: tuple[float, ...] = ()
+    page_start: int | None = None  # 1-based page of char_start, for formats with pages (PDF)
+    page_end: int | None = None  # ... and of the span's last character
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
     """One input file, accepted (`status == "ok"`) or not, with its clauses once parsed.
 
-    `text` is the decoded text (BOM removed, line endings normalised to LF, Unicode NFC):
-    the reference that every clause's `char_start`/`char_end` points into.
+    `text` is the decoded text (BOM removed, line endings normalised to LF, Unicode NFC), or
+    for a PDF, Word or HTML file the text its reader extracted (`stages.formats`): the
+    reference that every clause's `char_start`/`char_end` points into. `furniture` and
+    `joins` are what the reader knows about its layout (page furniture, line breaks that only
+    wrap a paragraph), for the parser's view of the text; they are not written to the tables.
     """
 
     doc_id: str
@@ -62,6 +67,11 @@ class Document:
     lang: str | None = None
     lang_confidence: float | None = None
     warnings: tuple[str, ...] = ()
+    format: str | None = None  # text, markdown, pdf, docx, html
+    page_count: int | None = None
+    page_starts: tuple[int, ...] | None = None  # offset in `text` where each page begins
+    furniture: tuple[tuple[int, int], ...] = field(default=(), repr=False)
+    joins: tuple[int, ...] = field(default=(), repr=False)
     clauses: tuple[Clause, ...] = field(default=(), repr=False)
 
     @property

@@ -81,13 +81,17 @@ def test_unreadable_file(tmp_path):
     assert doc.status == "rejected" and "permission denied" in doc.error
 
 
-def test_discover_lists_every_document_entry_sorted_and_reads_only_txt_and_md(tmp_path):
-    for name in ("b.md", "a.txt", "c.pdf", ".hidden.txt", "d.TXT", "manifest.json"):
+def test_discover_lists_every_document_entry_sorted_and_reads_only_the_formats_it_knows(tmp_path):
+    for name in ("b.md", "a.txt", "c.png", ".hidden.txt", "d.TXT", "e.PDF", "f.doc", "manifest.json"):
         (tmp_path / name).write_text("x")
     (tmp_path / "sub").mkdir()
     found = discover(tmp_path)
-    assert [p.name for p in found] == ["a.txt", "b.md", "c.pdf", "d.TXT", "sub"]  # no dot files, no manifest
-    assert [p.name for p in found if reads(p)] == ["a.txt", "b.md", "d.TXT"]
-    pdf = read_document(tmp_path / "c.pdf", tmp_path)
-    assert pdf.status == "skipped" and pdf.doc_id == "c.pdf" and ".pdf files are not supported" in pdf.error
+    assert [p.name for p in found] == ["a.txt", "b.md", "c.png", "d.TXT", "e.PDF", "f.doc", "sub"]  # no dot files, no manifest
+    assert [p.name for p in found if reads(p)] == ["a.txt", "b.md", "d.TXT", "e.PDF"]
+    png = read_document(tmp_path / "c.png", tmp_path)
+    assert png.status == "skipped" and png.doc_id == "c.png" and ".png files are not supported" in png.error
+    doc = read_document(tmp_path / "f.doc", tmp_path)
+    assert doc.status == "skipped" and "convert it to .docx" in doc.error
+    pdf = read_document(tmp_path / "e.PDF", tmp_path)  # read as a PDF, which it is not
+    assert pdf.status == "rejected" and pdf.doc_id == "e" and pdf.error == "not a PDF file (it does not start with %PDF-)"
     assert "a folder" in read_document(tmp_path / "sub", tmp_path).error

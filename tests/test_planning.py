@@ -100,18 +100,19 @@ def test_names_that_differ_only_in_case_or_suffix_case_get_one_doc_id_each(prefe
 
 def test_files_lexnorm_does_not_read_get_skipped_rows(prefect_server, tmp_path):
     raw = raw_with(tmp_path, "003")
-    (raw / "contract.pdf").write_bytes(b"%PDF-1.7\n")
-    (raw / "terms.docx").write_bytes(b"PK\x03\x04")
+    (raw / "contract.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    (raw / "terms.png").write_bytes(b"\x89PNG")
     (raw / "README").write_text("notes")
     (raw / ".DS_Store").write_bytes(b"\x00")
     (raw / "old").mkdir()
     out = tmp_path / "out"
     run(raw, out, tmp_path)
     docs = documents(out)
-    assert set(docs.index) == {SEEDS["003"].stem, "contract.pdf", "terms.docx", "README", "old"}  # no dot file
+    assert set(docs.index) == {SEEDS["003"].stem, "contract.doc", "terms.png", "README", "old"}  # no dot file
     skipped = docs[docs.status == "skipped"]
-    assert set(skipped.index) == {"contract.pdf", "terms.docx", "README", "old"}
-    assert "not read: .pdf files are not supported yet (lexnorm reads .txt and .md)" == docs.loc["contract.pdf", "error"]
+    assert set(skipped.index) == {"contract.doc", "terms.png", "README", "old"}
+    assert "not read: .png files are not supported (lexnorm reads .txt, .md, .pdf, .docx, .html, .htm, .xhtml)" == docs.loc["terms.png", "error"]
+    assert "not read: a legacy Word file; convert it to .docx" in docs.loc["contract.doc", "error"]
     assert "folder" in docs.loc["old", "error"] and "without an extension" in docs.loc["README", "error"]
     assert (skipped.n_clauses == 0).all() and skipped.lang.isna().all()
     clauses = pd.read_parquet(out / "clauses.parquet")
@@ -122,8 +123,8 @@ def test_files_lexnorm_does_not_read_get_skipped_rows(prefect_server, tmp_path):
 
 def test_a_folder_of_only_unread_files_is_listed(prefect_server, tmp_path):
     raw = raw_with(tmp_path)
-    (raw / "contract.pdf").write_bytes(b"%PDF-1.7\n")
-    (raw / "page.html").write_text("<p>1. Scope</p>")
+    (raw / "contract.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    (raw / "logo.png").write_bytes(b"\x89PNG")
     out = tmp_path / "out"
     result = run(raw, out, tmp_path)
     assert [d.status for d in result.documents] == ["skipped", "skipped"]
@@ -134,10 +135,10 @@ def test_the_command_says_when_no_file_was_read(prefect_server, tmp_path, capsys
     from lexnorm.cli import main as cli
 
     raw = raw_with(tmp_path)
-    (raw / "contract.pdf").write_bytes(b"%PDF-1.7\n")
+    (raw / "contract.doc").write_bytes(b"\xd0\xcf\x11\xe0")
     assert cli(["run", "--raw", str(raw), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert f"no *.txt or *.md files in {raw} (1 other file(s) listed as skipped)" in err
+    assert f"no documents lexnorm reads (.txt, .md, .pdf, .docx, .html, .htm, .xhtml) in {raw} (1 other file(s) listed as skipped)" in err
 
 
 def tables(out) -> dict[str, pd.DataFrame]:

@@ -83,6 +83,8 @@ CLAUSES = _schema(
             pa.list_(pa.float64()),
             "Score of each of `topics` (same order): pattern weights found, heading matches doubled; higher is stronger.",
         ),
+        _col("page_start", pa.int32(), "Page (1-based) where the clause's span begins, for documents with pages (PDF); null otherwise."),
+        _col("page_end", pa.int32(), "Page (1-based) of the last character of the clause's span; null for documents without pages."),
     ],
 )
 
@@ -98,7 +100,7 @@ DOCUMENTS = _schema(
         _col("lang", pa.string(), "ISO 639-1 language of the document (langdetect, fixed seed)."),
         _col("lang_confidence", pa.float64(), "langdetect's probability for `lang`, 0..1."),
         _col("n_clauses", pa.int32(), "Number of clauses (rows in clauses.parquet), preamble included.", nullable=False),
-        _col("status", pa.string(), "`ok`; `rejected` (could not be taken in); `skipped` (in the input folder but not a kind of file lexnorm reads, e.g. a .pdf: listed, not processed).", nullable=False),
+        _col("status", pa.string(), "`ok`; `rejected` (could not be taken in); `skipped` (in the input folder but not a kind of file lexnorm reads, e.g. a .doc or an image: listed, not processed).", nullable=False),
         _col("error", pa.string(), "Why the document was rejected or skipped, in words; null when ok."),
         _col("pipeline_version", pa.string(), "lexnorm version that produced the row.", nullable=False),
         _col("processed_at", pa.timestamp("us", tz="UTC"), "When the document was read.", nullable=False),
@@ -110,8 +112,16 @@ DOCUMENTS = _schema(
         _col(
             "text",
             pa.large_string(),
-            "The decoded text (BOM removed, LF line endings, Unicode NFC): what char_start/char_end index.",
+            "The decoded text (BOM removed, LF line endings, Unicode NFC), or the text read from a PDF, Word or HTML "
+            "file (page furniture included, pages separated by a line break): what char_start/char_end index.",
             nullable=False,
+        ),
+        _col("format", pa.string(), "What the file was read as: `text`, `markdown`, `pdf`, `docx` or `html`; null when not read."),
+        _col("page_count", pa.int32(), "Number of pages (PDF); null for formats without pages."),
+        _col(
+            "page_starts",
+            pa.list_(pa.int64()),
+            "Offset in `text` where each page begins (page k starts at page_starts[k-1]); null for formats without pages.",
         ),
     ],
 )

@@ -25,7 +25,7 @@ TABLE_NAMES = ("clauses", "documents", "alignments")
 ROW_GROUP_ROWS = 64_000
 ROW_GROUP_CHARS = 2_000_000  # clause text per row group: memory stays bounded, groups stay large enough to scan fast
 COMPRESSION = "zstd"
-_DOCUMENT_ONLY = frozenset({"clauses"})
+_DOCUMENT_ONLY = frozenset({"clauses", "furniture", "joins"})  # the parser's layout hints are not columns
 
 
 def document_row(doc: Document) -> dict:

@@ -36,7 +36,7 @@ from lexnorm.output.summary import DocumentReport
 
 CACHE_DIR = ".lexnorm-cache"
 State = Literal["new", "changed", "unchanged"]
-_TUPLE_FIELDS = {f.name for f in fields(Clause) if "tuple" in str(f.type)} | {"warnings"}
+_TUPLE_FIELDS = {f.name for f in fields(Clause) if "tuple" in str(f.type)} | {"warnings", "page_starts", "joins"}
 _ENTRY_STRINGS = ("sha256", "key", "source", "source_path")  # a manifest entry's string fields
 
 
@@ -86,6 +86,7 @@ def _decode(data: bytes) -> Document:
         return {k: tuple(v) if k in _TUPLE_FIELDS and isinstance(v, list) else v for k, v in values.items()}
 
     clauses = tuple(Clause(**restore(c)) for c in record.pop("clauses"))
+    record["furniture"] = tuple(tuple(span) for span in record.get("furniture", ()))
     record["processed_at"] = datetime.fromisoformat(record["processed_at"])
     return Document(**restore(record), clauses=clauses)
 

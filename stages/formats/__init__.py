@@ -18,6 +18,7 @@ document is rejected, the run goes on.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 # Limits that bound what one file may cost (time and memory) before it is rejected.
@@ -52,3 +53,22 @@ class Extracted:
     furniture: tuple[tuple[int, int], ...] = ()
     joins: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
+    encoding: str | None = None  # the character encoding the file declared or was read in (HTML)
+
+
+# File suffix -> the format it is read as (its reader is the module of that name here).
+SUFFIXES = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html", ".xhtml": "html"}
+# Formats lexnorm does not read, with what to do instead: a well-kept reader of them would
+# need LibreOffice itself (`soffice --headless --convert-to docx` converts them).
+CONVERT_FIRST = {".doc": "a legacy Word file", ".rtf": "a Rich Text file", ".odt": "an OpenDocument text", ".wpd": "a WordPerfect file"}
+
+
+def extract(fmt: str, data: bytes) -> Extracted:
+    """Read `data` as `fmt` ("pdf", "docx", "html") with that format's reader, in this
+    process. The reader's module (and its library) is imported on first use only: a run
+    over text files never loads PDFium or lxml. A run reads files through
+    `lexnorm.runtime.sandbox`, which calls this in a child process with bounded memory and
+    time."""
+    if fmt not in set(SUFFIXES.values()):
+        raise FormatError(f"no reader for {fmt!r} files")
+    return importlib.import_module(f"stages.formats.{fmt}").read(data)
