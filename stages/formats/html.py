@@ -13,7 +13,7 @@ What a reader of the page sees becomes the text, in document order:
 - inline white space is collapsed as a browser does, NBSP read as a space; `<pre>` keeps
   its lines and spaces;
 - scripts, styles, the head, navigation (`<nav>`, `role="navigation"`), `hidden` elements,
-  embedded objects and comments are dropped;
+  frames, drawings, form fields and comments are dropped (images: their `alt` too);
 - a table row is one line: the first line of each cell goes on the line of the cell before
   it, apart by a tab (the parser reads tab-separated lines as table rows), or by a space
   where the row's first cell is only a label, `(1)`, `1.`, `(a)`, `a)`, `—`: the Official
@@ -80,9 +80,10 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 
+# Elements whose content is never the page's text. Not <embed>, <object>, <video> & co.: libxml2
+# does not know all of them as empty, and reads what follows an unclosed one as its content.
 _DROPPED = frozenset({
-    "head", "title", "script", "style", "noscript", "template", "nav", "iframe", "frame", "frameset",
-    "object", "embed", "applet", "svg", "canvas", "audio", "video", "map", "datalist", "select", "textarea",
+    "head", "title", "script", "style", "noscript", "template", "nav", "iframe", "svg", "select", "textarea",
 })  # fmt: skip
 _BLOCKS = frozenset({
     "html", "body", "address", "article", "aside", "blockquote", "caption", "center", "dd", "details",
