@@ -129,13 +129,14 @@ def test_nothing_a_page_points_to_is_ever_loaded(tmp_path):
     released = threading.Event()
 
     def watch():
-        with open(fifo, "wb") as f:  # blocks until someone opens the FIFO to read it
-            if not released.is_set():
-                opened_by_reader.set()
-            try:
-                f.write(b"<p>LOADED</p>")
-            except BrokenPipeError:
-                pass
+        fd = os.open(fifo, os.O_WRONLY)  # blocks until someone opens the FIFO to read it
+        if not released.is_set():
+            opened_by_reader.set()
+        try:
+            os.write(fd, b"<p>LOADED</p>")
+        except BrokenPipeError:
+            pass
+        os.close(fd)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()

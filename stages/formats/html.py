@@ -72,7 +72,8 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _MARKUP = re.compile(r"<[A-Za-z!?/]")
 _INTERNAL_SUBSET = re.compile(r"<!DOCTYPE\b[^\[>]*\[", re.IGNORECASE)
 _ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
-_SPACES = re.compile(r"[ \t\n\r\f\u00a0]+")  # HTML's white space, and NBSP, collapse to one space
+_HTML_SPACES = " \t\n\r\f\u00a0"  # HTML's white space, and NBSP: a run collapses to one space
+_SPACES = re.compile(f"[{_HTML_SPACES}]+")
 # The first cell of a row that only numbers it: (1) 1. 1.2. (a) a) a. (iv) — • ‘(2) (a quoted amendment)
 _LABEL = re.compile(
     r"[‘“'\"]?(?:\(\s*(?:[0-9]{1,4}[a-z]?|[a-z]{1,2}|[ivxlcdm]{1,8})\s*\)|(?:[0-9]{1,4}[a-z]?|[a-z]{1,2}|[ivxlcdm]{1,8})\)"
@@ -104,17 +105,21 @@ def read(data: bytes) -> Extracted:
     root = _parsed(text)
     lines = _Lines()
     walker = etree.iterwalk(root, events=("start", "end"))
+    skipped = False  # the element just started was skipped: its end comes next, closing nothing
     for event, el in walker:
-        tag = el.tag.lower() if isinstance(el.tag, str) else None
+        tag = el.tag  # the HTML parser gives tags in lower case
         if event == "start":
-            if tag is None or tag in _DROPPED or el.get("hidden") is not None or el.get("role", "").lower() == "navigation":
+            if tag in _DROPPED or type(tag) is not str or _hidden(el):
                 walker.skip_subtree()
+                skipped = True
                 continue
             lines.open(tag)
             if el.text:
                 lines.add(el.text)
         else:
-            if tag is not None and tag not in _DROPPED and el.get("hidden") is None and el.get("role", "").lower() != "navigation":
+            if skipped:
+                skipped = False
+            else:
                 lines.close(tag)
             if el.tail and el is not root:
                 lines.add(el.tail)
@@ -122,6 +127,12 @@ def read(data: bytes) -> Extracted:
     if not out:
         raise FormatError("the page has no text outside its scripts, styles and navigation: there is nothing to read")
     return Extracted(text=unicodedata.normalize("NFC", out), format="html", warnings=tuple(warnings))
+
+
+def _hidden(el: etree._Element) -> bool:
+    """Not shown to a reader: the `hidden` attribute, or navigation by its ARIA role."""
+    attrib = el.attrib
+    return bool(attrib) and ("hidden" in attrib or attrib.get("role", "").lower() == "navigation")
 
 
 def _decoded(data: bytes) -> tuple[str, list[str]]:
@@ -244,6 +255,8 @@ class _Lines:
         self.size = 0
 
     def add(self, s: str) -> None:
+        if not self.inline and not self.pre and not s.strip(_HTML_SPACES):
+            return  # white space that starts a line: the markup's indentation
         self.inline.append(s)
         if self.pre:
             self.inline_pre = True
@@ -289,7 +302,7 @@ class _Lines:
                         self.pending = _LINE_BREAK if self.pending != _BLOCK_BREAK else self.pending
                     self._emit(line.rstrip().replace("\u00a0", " "))
             else:
-                self._emit(_SPACES.sub(" ", raw).strip())
+                self._emit(_SPACES.sub(" ", raw).strip(" "))  # not str.strip(): U+3000 indents stay
         if brk == _BLOCK_BREAK or not self.pending:
             self.pending = brk
 
