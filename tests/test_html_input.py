@@ -88,6 +88,16 @@ def test_nested_tables_give_each_text_once_the_points_on_their_own_lines():
         assert got.count(piece) == 1
 
 
+def test_a_table_right_after_a_label_keeps_its_rows_whole():
+    got = text_of(f"<table><tr><td><p>(c)</p></td><td>{row('(i)', 'first;')}{row('(ii)', 'second.')}</td></tr></table>")
+    assert got == "(c)\n\n(i) first;\n\n(ii) second."
+
+
+def test_a_row_of_many_cells_is_one_line():
+    cells = [f"c{n}" for n in range(20_000)]
+    assert text_of("<table><tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr></table>") == "\t".join(cells)
+
+
 def test_a_cell_of_several_paragraphs_keeps_them_apart_after_the_first():
     assert text_of(row("1.", "First paragraph.</p><p>Second paragraph.")) == "1. First paragraph.\n\nSecond paragraph."
 

@@ -244,7 +244,7 @@ class _Lines:
     when the next break comes (collapsed; empty lines are never made)."""
 
     def __init__(self) -> None:
-        self.lines: list[str] = []
+        self.lines: list[list[str]] = []  # each line its pieces: a row's cells are appended, never re-joined
         self.breaks: list[str] = []  # the separator before each line ("" for the first)
         self.inline: list[str] = []
         self.pending = _BLOCK_BREAK
@@ -271,11 +271,12 @@ class _Lines:
         elif tag == "tr":
             self.flush(_BLOCK_BREAK)
             self.rows.append(_Row(len(self.lines)))
+            self.glue = None  # a table in a cell after a label: its rows are lines of their own
         elif tag in _CELLS:
             self.flush(_BLOCK_BREAK)
             row = self.rows[-1] if self.rows else None
             if row is not None and len(self.lines) > row.start:
-                label = not row.joined and len(self.lines) - row.start == 1 and _LABEL.fullmatch(self.lines[-1])
+                label = not row.joined and len(self.lines) - row.start == 1 and _LABEL.fullmatch(self.lines[-1][0])
                 self.glue = (" " if label else "\t", row)
                 row.joined = True
 
@@ -313,13 +314,13 @@ class _Lines:
         if self.size > MAX_TEXT_CHARS:
             raise FormatError(f"the page's text is longer than {MAX_TEXT_CHARS:,} characters, more than lexnorm reads; split it")
         if self.glue is not None and self.lines:
-            self.lines[-1] += self.glue[0] + line
+            self.lines[-1] += (self.glue[0], line)
         else:
             self.breaks.append(self.pending if self.lines else "")
-            self.lines.append(line)
+            self.lines.append([line])
         self.glue = None
         self.pending = ""
 
     def text(self) -> str:
         self.flush(_BLOCK_BREAK)
-        return "".join(b + line for b, line in zip(self.breaks, self.lines, strict=True))
+        return "".join(b + "".join(line) for b, line in zip(self.breaks, self.lines, strict=True))
