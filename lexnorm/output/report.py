@@ -219,6 +219,13 @@ def _not_ok(docs: list[dict]) -> list[dict]:
     ]  # fmt: skip
 
 
+def pages(start: int | None, end: int | None) -> str | None:
+    """Where a clause stands in a paged document, as a citation writes it: `p. 12`, `pp. 12–13`."""
+    if start is None:
+        return None
+    return f"p. {start}" if end is None or end == start else f"pp. {start}–{end}"
+
+
 def _clause(row: dict, doc_engines: set[str] = frozenset()) -> dict:
     """One clause as the page shows it (the side-by-side fields are used for translated documents)."""
     body, heading_en, body_en = _split_heading(row)
@@ -228,7 +235,7 @@ def _clause(row: dict, doc_engines: set[str] = frozenset()) -> dict:
         "lv": max(0, min(int(row["level"] or 0), MAX_LEVEL_CLASS)),
         "label": label if label and label.strip().rstrip(".,、:：") != row["clause_id"] else None,  # `1.` adds nothing to 1
         "body": body, "heading_en": heading_en, "body_en": body_en, "translated": _is_translated(row),
-        "show_engine": False, "score_note": None,
+        "show_engine": False, "score_note": None, "pages": pages(row.get("page_start"), row.get("page_end")),
     }  # fmt: skip
     if clause["translated"]:
         engine, scores = row["translation_engine"], row["translation_scores"] or []

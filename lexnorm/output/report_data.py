@@ -27,7 +27,8 @@ RUN_ID_KEY = b"lexnorm.run_id"
 
 CLAUSE_COLUMNS = (
     "doc_id", "clause_id", "parent_id", "level", "seq", "label", "number_inferred", "heading", "text", "lang",
-    "text_en", "translation_engine", "anomalies", "translation_scores", "topics", "topic_scores",
+    "text_en", "translation_engine", "anomalies", "translation_scores", "topics", "topic_scores", "page_start",
+    "page_end",
 )  # fmt: skip
 DOCUMENT_COLUMNS = (
     "doc_id", "source_path", "encoding", "lang", "lang_confidence", "n_clauses", "status", "error",

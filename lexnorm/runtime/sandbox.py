@@ -53,7 +53,9 @@ def extract(fmt: str, data: bytes) -> Extracted:
         raise FormatError(f"reading this {fmt} file took longer than {seconds:g} s; it was stopped") from None
     if done.returncode < 0:
         name = signal.Signals(-done.returncode).name if -done.returncode in signal.valid_signals() else str(-done.returncode)
-        raise FormatError(f"the {fmt} reader crashed on this file ({name}); the file may be damaged")
+        raise FormatError(
+            f"the {fmt} reader crashed on this file ({name}): the file is damaged or needs more than {memory} MB of memory"
+        )
     try:
         status, value = pickle.loads(done.stdout)
     except Exception:

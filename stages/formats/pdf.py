@@ -36,15 +36,21 @@ import pypdfium2.raw as pdfium_c
 
 from stages.formats import MAX_PAGES, MAX_TEXT_CHARS, Extracted, FormatError
 from stages.layout import is_page_number
+from stages.numbering import scan_line
 
 _LIGATURES = re.compile("[\ufb00-\ufb06]")
+# What PDFium writes for a hyphen it finds at a line's end, by version and font: U+00AD,
+# U+FFFE or U+0002. All are read as U+00AD here (see `_repaired`).
+_HYPHEN_MARKS = str.maketrans({"\ufffe": "\xad", "\x02": "\xad"})
 _DIGITS = re.compile(r"\d+")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s")  # PDFium writes the spaces it infers as U+00A0
 _FURNITURE_LINES = 3  # lines at the top and at the bottom of a page that may be furniture
 _FURNITURE_BAND = 0.15  # ... and only within this share of the page's height from its edge
 _REPEATED_MIN = 3
 _REPEATED_SHARE = 0.3
 _REPEATED_MAX_CHARS = 120  # a running header or footer is a short line
+_PITCH_SHARE = 0.15  # a step this common among all is one of the document's line pitches
 _GAP = 1.4  # a pitch this much larger than the usual one (and than the line's own height) leaves a gap
 _INDENT = 0.5  # a line indented by half its font's height from the text's left edge starts with a space
 _MAX_INDENT = 40
@@ -118,7 +124,10 @@ def _lines(pdf: pdfium.PdfDocument, pages: int):
     """Every line of every page with its box, in reading order."""
     total = 0
     for index in range(pages):
-        page = pdf[index]
+        try:
+            page = pdf[index]
+        except pdfium.PdfiumError as exc:
+            raise FormatError(f"damaged PDF: page {index + 1} cannot be read ({exc})") from None
         try:
             height = page.get_height() or 1.0
             textpage = page.get_textpage()
@@ -189,32 +198,35 @@ def _spaced(textpage, text: str, pos: int, first: int, height: float) -> str:
 
 def _repaired(text: str) -> str:
     """A line's glyphs as text: ligatures as letters, PDFium's generated no-break spaces as
-    spaces, a hyphen mapped to U+00AD inside the line as `-` (one at its end stays: it marks
-    a hyphenated word), control characters as spaces; NFC."""
+    spaces, a hyphen PDFium marks (`_HYPHEN_MARKS`) inside the line as `-` (one at its end
+    stays U+00AD: it marks a hyphenated word), control characters as spaces; NFC."""
+    text = text.translate(_HYPHEN_MARKS)
     if "\xad" in text[:-1]:
         text = text[:-1].replace("\xad", "-") + text[-1]
     text = _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text.replace("\xa0", " "))
     if not text.isprintable():
-        text = "".join(ch if ch.isprintable() or ch == "\t" else " " for ch in text)
+        text = _CONTROLS.sub(" ", text)
     return unicodedata.normalize("NFC", text)
 
 
 def _furniture(lines: list[_Line], pages: int) -> set[int]:
     """Indices of the lines that are page furniture. Among a page's first and last lines:
-    page numbers; near its top or bottom edge: lines that come back, numbers aside, on at
-    least `_REPEATED_MIN` pages and a `_REPEATED_SHARE` of them. Anywhere on the page
+    page numbers; near its top or bottom edge and set apart from the body by a gap: lines
+    that come back, numbers aside, on at least `_REPEATED_MIN` pages and a
+    `_REPEATED_SHARE` of them. Anywhere on the page
     (a filing printed from a web page puts the original's page footers mid-page): short
     lines that come back on at least half the pages. A line that the document repeats a
     few times in its text (a quoted sentence) is neither."""
     by_page: dict[int, list[int]] = {}
     for i, line in enumerate(lines):
         by_page.setdefault(line.page, []).append(i)
+    pitch = _pitch(lines, set())
     edges: set[int] = set()
     numbered: set[int] = set()
     for indices in by_page.values():
         ends = indices[:_FURNITURE_LINES] + indices[-_FURNITURE_LINES:]
-        edges.update(i for i in ends if _near_edge(lines[i]))
         numbered.update(i for i in ends if is_page_number(lines[i].text))
+        edges.update(_set_apart(lines, indices, pitch))
     shapes = [_DIGITS.sub("#", " ".join(line.text.split())) for line in lines]
     pages_of: dict[str, set[int]] = {}
     numbers: dict[str, list[tuple[int, list[int]]]] = {}
@@ -231,11 +243,37 @@ def _furniture(lines: list[_Line], pages: int) -> set[int]:
     furniture = set()
     for i, shape in enumerate(shapes):
         seen = len(pages_of.get(shape, ()))
-        if i in numbered or (i in edges and seen >= at_edge):
+        if i in numbered:
             furniture.add(i)
-        elif seen >= anywhere and any(ch.isalnum() for ch in shape):
-            furniture.add(i)
+        elif seen >= at_edge and (i in edges or seen >= anywhere) and any(ch.isalnum() for ch in shape):
+            if not _starts_with_label(lines[i].text):
+                furniture.add(i)
     return furniture
+
+
+def _starts_with_label(line: str) -> bool:
+    """Whether the parser reads a label at the start of `line` (`EXHIBIT 2`, `ARTICLE V`,
+    `(a) Reserved.`): a numbered line is the document's own, however often it comes back
+    (exhibits that begin a page each, one after the other, look like a counted header)."""
+    return any(not label.mid_line and label.kind != "bullet" for label in scan_line(line, 0))
+
+
+def _set_apart(lines: list[_Line], indices: list[int], pitch: float) -> list[int]:
+    """A page's header and footer lines by position: of its first `_FURNITURE_LINES` lines,
+    those above the first gap in the text; of its last, those below the last gap. A line
+    that runs on from the body at the usual pitch is body text, whatever it says."""
+    head = indices[:_FURNITURE_LINES]
+    tail = indices[-_FURNITURE_LINES:]
+    out: list[int] = []
+    for k in range(len(head) - 1):
+        if _gap(lines[head[k]], lines[head[k + 1]], pitch):
+            out.extend(i for i in head[: k + 1] if _near_edge(lines[i], top=True))
+            break
+    for k in range(len(tail) - 1, 0, -1):
+        if _gap(lines[tail[k - 1]], lines[tail[k]], pitch):
+            out.extend(i for i in tail[k:] if _near_edge(lines[i], top=False))
+            break
+    return out
 
 
 def _counts_pages(seen: list[tuple[int, list[int]]]) -> bool:
@@ -251,15 +289,18 @@ def _counts_pages(seen: list[tuple[int, list[int]]]) -> bool:
     return True
 
 
-def _near_edge(line: _Line) -> bool:
+def _near_edge(line: _Line, top: bool) -> bool:
+    """Whether `line` stands in the top (or bottom) `_FURNITURE_BAND` of its page."""
     if not line.page_height or line.top == line.bottom == 0.0:
         return True
     band = _FURNITURE_BAND * line.page_height
-    return line.bottom <= band or line.top >= line.page_height - band
+    return line.top >= line.page_height - band if top else line.bottom <= band
 
 
 def _pitch(lines: list[_Line], furniture: set[int]) -> float:
-    """The document's usual distance between the baselines of two lines of a paragraph."""
+    """The document's usual distance between the baselines of two lines of a paragraph: the
+    smallest step from a line to the next that is common (paragraph gaps are larger steps,
+    and in a text of short paragraphs they may be as many as the steps inside them)."""
     pitches = Counter()
     for i in range(1, len(lines)):
         a, b = lines[i - 1], lines[i]
@@ -267,7 +308,10 @@ def _pitch(lines: list[_Line], furniture: set[int]) -> float:
             step = round(a.bottom - b.bottom, 0)
             if step > 0:
                 pitches[step] += 1
-    return pitches.most_common(1)[0][0] if pitches else 0.0
+    if not pitches:
+        return 0.0
+    total = sum(pitches.values())
+    return min(step for step, count in pitches.items() if count >= _PITCH_SHARE * total)
 
 
 def _assemble(lines: list[_Line], pages: int) -> Extracted:
