@@ -12,6 +12,7 @@ import sys
 import dev_corpus
 import long_lines
 import parse_throughput
+import pdf_extract
 import rerun
 import scale
 import segmentation
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         ("parsing", parse_throughput, []),
         ("parsing one long line", long_lines, []),
         ("dev corpus against its ground truth", dev_corpus, []),
+        ("PDF text extraction against pdftotext", pdf_extract, []),
         ("segmentation", segmentation, []),
         ("translation", translation, []),
         ("unchanged re-run of the seeds", rerun, []),

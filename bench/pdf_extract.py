@@ -97,6 +97,29 @@ def _pdftotext(path: Path, data: bytes) -> list[str]:
     return _split_form_feeds(done.stdout.decode("utf-8"))
 
 
+def _lexnorm(path: Path, data: bytes) -> list[str]:
+    """lexnorm's own reader (stages.formats.pdf, PDFium with its layout pass), in this
+    process, as the parser reads it: page furniture blanked, wrapped lines joined."""
+    from stages.formats import pdf
+
+    return _paged(pdf.read(data))
+
+
+def _lexnorm_sandboxed(path: Path, data: bytes) -> list[str]:
+    """The same reader as a run calls it: in a bounded child process (lexnorm.runtime.sandbox)."""
+    from lexnorm.runtime import sandbox
+
+    return _paged(sandbox.extract("pdf", data))
+
+
+def _paged(got) -> list[str]:
+    from stages.layout import reader_view
+
+    view = reader_view(got.text, got.furniture, got.joins)
+    starts = [*got.page_starts, len(view)]
+    return [view[a:b] for a, b in zip(starts, starts[1:])]
+
+
 def _split_form_feeds(text: str) -> list[str]:
     """Pages of a text whose every page ends with a form feed (pdftotext, pdfminer)."""
     pages = text.split("\f")
@@ -110,6 +133,8 @@ CANDIDATES: dict[str, tuple[Callable[[Path, bytes], list[str]], str]] = {
     "pdfplumber": (_pdfplumber, "per page"),
     "pypdf": (_pypdf, "per page"),
     ANCHOR: (_pdftotext, "form feeds"),
+    "lexnorm": (_lexnorm, "page_starts"),
+    "lexnorm (sandboxed)": (_lexnorm_sandboxed, "page_starts"),
 }
 
 

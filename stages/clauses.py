@@ -466,11 +466,14 @@ def _heading_line(line: str) -> bool:
 _TITLE_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
 
 
-def _without_furniture(text: str, labels: list[Label]) -> tuple[str, list[Label]]:
+def _without_furniture(text: str, labels: list[Label], read_layout: bool = False) -> tuple[str, list[Label]]:
     """R15: the text as the parser reads it, page furniture blanked (same offsets, so spans
-    still cover it), and the labels that stood on furniture lines (`- 12 -` is no bullet)."""
+    still cover it), and the labels that stood on furniture lines (`- 12 -` is no bullet).
+    For a text whose reader knew its layout (`read_layout`: a PDF's pages, an HTML page's
+    blocks), the running lines are the reader's call, made by position (`stages.formats`):
+    a line that comes back three times there is a quotation, a cross-reference, a form."""
     label_lines = {lab.line_start for lab in labels if not lab.mid_line}
-    furniture = layout.furniture_lines(text, label_lines)
+    furniture = layout.furniture_lines(text, label_lines, repeated_lines=not read_layout)
     if not furniture:
         return text, labels
     starts = {start for start, _ in furniture}
@@ -1249,10 +1252,11 @@ def _cjk_tight(s: str) -> str:
     return _CJK_GAP.sub("", s)
 
 
-def build_clauses(doc_id: str, text: str) -> tuple[list[Clause], list[str]]:
-    """Parse `text` into clauses (document order) and document-level warnings."""
+def build_clauses(doc_id: str, text: str, read_layout: bool = False) -> tuple[list[Clause], list[str]]:
+    """Parse `text` into clauses (document order) and document-level warnings. `read_layout`:
+    the text is a format reader's view, whose page furniture the reader found already."""
     scanned = scan_labels(text)
-    text, scanned = _without_furniture(text, scanned)
+    text, scanned = _without_furniture(text, scanned, read_layout)
     scanned = drop_table_rows(text, scanned)
     invalid = [lab for lab in scanned if lab.kind == "invalid"]
     labels = _resolve_sections([lab for lab in scanned if lab.kind != "invalid"])
@@ -1387,12 +1391,15 @@ def parse_document(doc: Document) -> Document:
     text = doc.text
     if doc.furniture or doc.joins:
         text = layout.reader_view(text, doc.furniture, doc.joins)
-    clauses, warnings = build_clauses(doc.doc_id, text)
+    clauses, warnings = build_clauses(doc.doc_id, text, read_layout=doc.format in READ_LAYOUT)
     if doc.joins:
         clauses = [_dehyphenated(c) for c in clauses]
     if doc.page_starts:
         clauses = [_paged(c, doc.page_starts, text) for c in clauses]
     return replace(doc, clauses=tuple(clauses), warnings=doc.warnings + tuple(warnings))
+
+
+READ_LAYOUT = frozenset({"pdf", "docx", "html"})  # formats whose reader says what the page furniture is
 
 
 def _dehyphenated(clause: Clause) -> Clause:

@@ -105,9 +105,12 @@ def _may_repeat_as_furniture(normal: str, starts_with_label: bool) -> bool:
     )
 
 
-def furniture_lines(text: str, label_lines: set[int] | frozenset[int] = frozenset()) -> list[tuple[int, int]]:
+def furniture_lines(
+    text: str, label_lines: set[int] | frozenset[int] = frozenset(), repeated_lines: bool = True
+) -> list[tuple[int, int]]:
     """Spans of the lines that are page furniture (R15): page numbers, and running headers
-    and footers, which are lines repeated word for word on at least three pages. A line
+    and footers, which are lines repeated word for word on at least three pages (unless
+    `repeated_lines` is False: a reader that knew the pages found those already). A line
     that starts with a label (its start offset in `label_lines`) is never furniture: a
     repeated `(a) Reserved.` is the document's own text. Tab-separated table rows are
     content, whatever repeats in them.
@@ -118,7 +121,7 @@ def furniture_lines(text: str, label_lines: set[int] | frozenset[int] = frozense
     lines = text.split("\n")
     normals = [" ".join(line.split()) for line in lines]
     counts = Counter(normals)
-    repeated = {normal for normal, count in counts.items() if count >= _REPEATED_MIN and normal}
+    repeated = {normal for normal, count in counts.items() if count >= _REPEATED_MIN and normal} if repeated_lines else set()
     starts = line_starts(lines)
     furniture: set[int] = set()
     if repeated:

@@ -45,7 +45,6 @@ from collections.abc import Callable
 from typing import NamedTuple
 from functools import lru_cache
 
-import cn2an
 import roman
 
 from stages import lang
@@ -178,6 +177,8 @@ def han_to_int(s: str) -> int | None:
     if s.isdecimal():
         return int(s)
     if s[0] not in "百千":
+        import cn2an  # here, not at the top: it takes a quarter of a second to import, and most texts have no Han numeral
+
         try:
             value = cn2an.cn2an(s, "smart")
         except Exception:  # cn2an raises KeyError, ValueError, ... on forms it cannot read

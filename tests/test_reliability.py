@@ -298,14 +298,14 @@ def test_io_errors_are_retried_then_reported(prefect_server, tmp_path, monkeypat
     real = ingest.read_document
     attempts: dict[str, int] = {}
 
-    def flaky(path, raw_dir=None):
+    def flaky(path, raw_dir=None, **options):
         name = Path(path).stem
         attempts[name] = attempts.get(name, 0) + 1
         if name.startswith("001") and attempts[name] < 3:
             raise OSError(5, "Input/output error")  # fails twice, then works
         if name.startswith("003"):
             raise OSError(5, "Input/output error")  # never works
-        return real(path, raw_dir)
+        return real(path, raw_dir, **options)
 
     monkeypatch.setattr(ingest, "read_document", flaky)
     result = run(raw, tmp_path / "out", tmp_path)

@@ -22,7 +22,7 @@ def seed_documents():
 
 def test_schema_columns_match_the_records_and_the_spec():
     assert [f.name for f in fields(Clause)] == CLAUSES.names
-    assert set(DOCUMENTS.names) == ({f.name for f in fields(Document)} - {"clauses"}) | {"n_clauses"}
+    assert set(DOCUMENTS.names) == ({f.name for f in fields(Document)} - {"clauses", "furniture", "joins"}) | {"n_clauses"}
     spec_documents = "doc_id source_path sha256 size_bytes encoding lang lang_confidence n_clauses status error pipeline_version processed_at"
     assert DOCUMENTS.names[:12] == spec_documents.split()
     assert all(describe(s)[name] for s in (CLAUSES, DOCUMENTS) for name in s.names)

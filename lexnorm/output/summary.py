@@ -127,6 +127,17 @@ def read_pair_counts(path: Path) -> dict[tuple[str, str], PairCounts]:
 # ------------------------------------------------------------------ a run's result
 
 
+def read_as(doc: Document) -> str | None:
+    """How a document was read, for the summary's `encoding` column: a text file's encoding
+    (`utf-8`), else its format, with its pages or the encoding its page declared
+    (`pdf, 16 pages`, `docx`, `html utf-8`)."""
+    if doc.format in (None, "text", "markdown"):
+        return doc.encoding
+    if doc.page_count is not None:
+        return f"{doc.format}, {doc.page_count} page{'s' if doc.page_count != 1 else ''}"
+    return f"{doc.format} {doc.encoding}" if doc.encoding else doc.format
+
+
 @dataclass(frozen=True)
 class DocumentReport:
     """What the run summary says of one document (its clauses are in the tables)."""
@@ -168,7 +179,7 @@ class DocumentReport:
     def of(cls, doc: Document, state: str = "new") -> DocumentReport:
         found = count_anomalies(c.anomalies for c in doc.clauses)
         return cls(
-            doc.doc_id, doc.status, doc.error, doc.lang, doc.encoding, doc.n_clauses, found.anomalies, doc.warnings,
+            doc.doc_id, doc.status, doc.error, doc.lang, read_as(doc), doc.n_clauses, found.anomalies, doc.warnings,
             tuple(sorted({c.translation_engine for c in doc.clauses if c.translation_engine})), state, found.clauses,
         )  # fmt: skip
 

@@ -42,7 +42,6 @@ import zlib
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-import cn2an
 import roman
 from lxml import etree
 
@@ -404,6 +403,8 @@ def format_number(n: int, fmt: str) -> str:
     if fmt in ("cardinalText", "ordinalText") and (word := _words(fmt == "ordinalText").get(n)):
         return word[:1].upper() + word[1:]
     if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting", "chineseLegalSimplified") and 0 <= n < 10**12:
+        import cn2an  # imported on first use: a quarter of a second
+
         return cn2an.an2cn(n, "up" if fmt == "chineseLegalSimplified" else "low")
     if fmt in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand"):
         return str(n).translate(_IDEOGRAPH_DIGITS)
