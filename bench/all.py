@@ -10,6 +10,7 @@ import argparse
 import sys
 
 import dev_corpus
+import format_twins
 import long_lines
 import parse_throughput
 import pdf_extract
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         ("parsing", parse_throughput, []),
         ("parsing one long line", long_lines, []),
         ("dev corpus against its ground truth", dev_corpus, []),
+        ("PDF and HTML documents against their text twins", format_twins, []),
         ("PDF text extraction against pdftotext", pdf_extract, []),
         ("segmentation", segmentation, []),
         ("translation", translation, []),
