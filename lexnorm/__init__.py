@@ -6,7 +6,7 @@ what a run writes (`output`), and what every part shares: the versions and the o
 instruction users are given to install a translation model.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"  # 0.3: PDF, Word and HTML input; format and page columns
 
 # Recorded in documents.parquet; bump when a change alters any output row.
 PIPELINE_VERSION = __version__

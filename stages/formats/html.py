@@ -101,7 +101,7 @@ _BLOCK_BREAK, _LINE_BREAK = "\n\n", "\n"
 def read(data: bytes) -> Extracted:
     """An HTML or XHTML page's bytes -> its text, one block per line (see the module docstring);
     FormatError for bytes that are no HTML page, a page without text, or one beyond the limits."""
-    text, warnings = _decoded(data)
+    text, encoding, warnings = _decoded(data)
     root = _parsed(text)
     lines = _Lines()
     walker = etree.iterwalk(root, events=("start", "end"))
@@ -126,7 +126,7 @@ def read(data: bytes) -> Extracted:
     out = lines.text()
     if not out:
         raise FormatError("the page has no text outside its scripts, styles and navigation: there is nothing to read")
-    return Extracted(text=unicodedata.normalize("NFC", out), format="html", warnings=tuple(warnings))
+    return Extracted(text=unicodedata.normalize("NFC", out), format="html", warnings=tuple(warnings), encoding=encoding)
 
 
 def _hidden(el: etree._Element) -> bool:
@@ -135,8 +135,8 @@ def _hidden(el: etree._Element) -> bool:
     return bool(attrib) and ("hidden" in attrib or attrib.get("role", "").lower() == "navigation")
 
 
-def _decoded(data: bytes) -> tuple[str, list[str]]:
-    """The page's characters: a byte-order mark decides, then the page's own declaration (XML
+def _decoded(data: bytes) -> tuple[str, str, list[str]]:
+    """The page's characters and the encoding they were read in: a byte-order mark decides, then the page's own declaration (XML
     declaration, <meta charset>), else UTF-8, else lexnorm's policy for plain text files
     (`stages.ingest.decode`: a page saved in a legacy encoding without saying so is read as
     a text file in it would be)."""
@@ -151,7 +151,7 @@ def _decoded(data: bytes) -> tuple[str, list[str]]:
     text = None
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            text = _strict(data[len(bom) :], encoding, f"starts with a {encoding} byte-order mark")
+            text, used = _strict(data[len(bom) :], encoding, f"starts with a {encoding} byte-order mark"), encoding
             break
     else:
         declared = _DECLARED.search(data, 0, DECLARATION_WINDOW)
@@ -163,14 +163,14 @@ def _decoded(data: bytes) -> tuple[str, list[str]]:
             except LookupError:
                 warnings.append(f"the page declares an encoding lexnorm does not know ({label!r}); it was read as UTF-8 or guessed")
             else:
-                text = _strict(data, encoding, f"declares its encoding as {label}")
+                text, used = _strict(data, encoding, f"declares its encoding as {label}"), codecs.lookup(encoding).name
         if text is None:
-            text = _undeclared(data, warnings)
+            text, used = _undeclared(data, warnings)
     if _CONTROLS.search(text) and len(_CONTROLS.findall(text)) > max(16, len(text) // 100):
         raise FormatError("the file holds binary data (control characters), not an HTML page")
     if not _MARKUP.search(text):
         raise FormatError("the file has no HTML markup (no tags): if it is plain text, name it .txt")
-    return text, warnings
+    return text, used, warnings
 
 
 def _strict(data: bytes, encoding: str, why: str) -> str:
@@ -182,9 +182,9 @@ def _strict(data: bytes, encoding: str, why: str) -> str:
         ) from None
 
 
-def _undeclared(data: bytes, warnings: list[str]) -> str:
+def _undeclared(data: bytes, warnings: list[str]) -> tuple[str, str]:
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     from stages.ingest import DecodeError, decode  # imported here: ingest dispatches to this module
@@ -195,7 +195,7 @@ def _undeclared(data: bytes, warnings: list[str]) -> str:
         raise FormatError(f"the page does not declare its encoding and {exc}") from None
     warnings.append(f"the page does not declare its encoding and is not UTF-8; it was read as {decoded.encoding}")
     warnings.extend(decoded.warnings)
-    return decoded.text
+    return decoded.text, decoded.encoding
 
 
 def _parsed(text: str) -> etree._Element:
