@@ -20,6 +20,12 @@ anchor. Two things are measured in one run:
   consecutive words of the twin), words split (a word of the twin that the extraction has as two
   consecutive words), and whether the page count matches.
 
+Two more rows measure lexnorm's own reader (`stages/formats/pdf.py`: PDFium plus its layout
+pass, the text as the parser reads it, page furniture blanked) in this process and as a run
+calls it, in a bounded child process per file (`lexnorm.runtime.sandbox`: the row's extra
+time is the child's start, about 0.25 s a file here). Its recall against the twins is lower by
+the furniture it leaves out, which the twins keep.
+
 Installed size is each distribution's files (importlib.metadata's RECORD), alone and with what
 it requires, recursively. --diffs prints, per library, a few words it lacks and a few it adds.
 Usage: python bench/pdf_extract.py [--rounds N] [--diffs]
@@ -289,7 +295,7 @@ def main(argv: list[str] | None = None) -> list[Result]:
         order = q.in_order / q.twin_words
         agree = sum(word_f1(words_of("\n".join(output[name, f])), words_of("\n".join(output[anchor, f]))) * page_counts[f] for f in files) / total_pages
         own, total, _deps = installed_mb(DISTRIBUTIONS[name]) if name in DISTRIBUTIONS else (0.0, 0.0, [])
-        size = (f"{own:.1f}", f"{total:.1f}") if name in DISTRIBUTIONS else ("system", "system")
+        size = (f"{own:.1f}", f"{total:.1f}") if name in DISTRIBUTIONS else ("system", "system") if name == ANCHOR else ("=pypdfium2", "")
         pages = f"{'yes' if q.pages_ok else 'NO'} ({candidates[name][1]})"
         rows.append([name, f"{pps:.0f}", f"{pps / speed[anchor]:.2f}", f"{recall:.3f}", f"{precision:.3f}", f"{f1:.3f}", "-" if name == anchor else f"{agree:.3f}", f"{order:.3f}",
                      *(str(v) for v in (q.ligatures, q.soft_hyphens, q.replacement, q.controls, q.crlf, q.glued, q.split)), pages, *size])  # fmt: skip

@@ -14,7 +14,7 @@ None of it touches the run: only that document is rejected. The child ends with 
 process that started it, however that one ends (`PR_SET_PDEATHSIG` on Linux), and is
 killed when its time is up, so no reader outlives its run.
 
-The child is started per file (about 0.1 s, measured in `bench/pdf_extract.py`): text files
+The child is started per file (about 0.25 s here, measured in `bench/pdf_extract.py`): text files
 never start one. Run as `python -m lexnorm.runtime.sandbox FORMAT MEMORY_MB` with the
 file's bytes on standard input; it writes a pickled ("ok", Extracted) or ("error", message).
 """
