@@ -189,6 +189,34 @@ def _models_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read(args: argparse.Namespace) -> int:
+    """`lexnorm read FILE`: what lexnorm reads from one file, without a run (no Prefect):
+    the text as the clause parser reads it (page furniture blanked, wrapped lines joined),
+    or with --clauses the clause tree, each clause with its pages. The library's
+    `stages.ingest.read_document` and `stages.clauses.parse_document`, as a run calls them."""
+    from lexnorm.output.report import pages
+    from lexnorm.runtime import sandbox
+    from stages import ingest
+    from stages.clauses import parse_document
+    from stages.layout import reader_view
+
+    doc = ingest.read_document(args.path, extract=sandbox.extract)
+    if not doc.ok:
+        print(f"lexnorm: {args.path}: {doc.status}: {doc.error}", file=sys.stderr)
+        return 1
+    paged = f", {doc.page_count} pages" if doc.page_count is not None else ""
+    read_as = doc.encoding if doc.format in ("text", "markdown") else doc.format
+    print(f"# {doc.doc_id}: {read_as}{paged}, {len(doc.text):,} characters, {len(doc.furniture)} page-furniture lines", file=sys.stderr)
+    if not args.clauses:
+        print(reader_view(doc.text, doc.furniture, doc.joins) if doc.furniture or doc.joins else doc.text)
+        return 0
+    for clause in parse_document(doc).clauses:
+        where = pages(clause.page_start, clause.page_end) or ""
+        words = " ".join(clause.text.split())
+        print(f"{'  ' * max(clause.level - 1, 0)}{clause.clause_id}\t{where}\t{words[:70]}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lexnorm", description="Multilingual legal-text normalisation.")
     parser.add_argument("--version", action="version", version=f"lexnorm {__version__}")
@@ -210,6 +238,11 @@ def main(argv: list[str] | None = None) -> int:
         help="reject a document whose stage takes longer (default 600, env LEXNORM_STAGE_TIMEOUT; 0: no limit)",
     )  # fmt: skip
     run.set_defaults(handler=_run)
+
+    read = commands.add_parser("read", help="show what lexnorm reads from one file (text, or --clauses), without a run")
+    read.add_argument("path", type=Path, help="a .txt, .md, .pdf, .docx or .html file")
+    read.add_argument("--clauses", action="store_true", help="print the clause tree (id, pages, first words) instead of the text")
+    read.set_defaults(handler=_read)
 
     serve = commands.add_parser("serve", help="serve the flow as a Prefect deployment on a cron schedule")
     serve.add_argument("--cron", required=True, help='when to run, e.g. "0 2 * * *" (every day at 02:00)')

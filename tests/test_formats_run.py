@@ -68,3 +68,23 @@ def test_a_folder_of_pdf_word_html_and_text_files_gives_one_set_of_tables(prefec
     cited = re.findall(r'data-clause-id="(\d)"[^>]*>.*?<span class="pages muted"[^>]*>(pp?\. [\d–]+)<', report, re.S)
     assert cited and all(where.startswith(("p. ", "pp. ")) for _, where in cited)
     assert {d.doc_id: d.status for d in result.documents}["services"] == "ok"
+
+
+def test_lexnorm_read_shows_what_a_run_reads_from_one_file(tmp_path, capsys):
+    from lexnorm.cli import main
+
+    path = tmp_path / "services.pdf"
+    path.write_bytes(build_pdf(_pages(CLAUSES, per_page=3)))
+    assert main(["read", str(path), "--clauses"]) == 0
+    out, err = capsys.readouterr()
+    assert "services: pdf, 4 pages" in err and "8 page-furniture lines" in err
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert [row[0].strip() for row in rows] == ["1", "2", "3", "4", "5", "6"]
+    assert rows[0][1] == "p. 1" and any(row[1].startswith("pp. ") for row in rows)
+    assert main(["read", str(path)]) == 0
+    view = capsys.readouterr().out
+    assert "ACME CORP" not in view and all(clause in " ".join(view.split()) for clause in CLAUSES)  # furniture blanked
+    assert CLAUSES[0] in view.splitlines()  # a paragraph wrapped on the page is one line
+    (tmp_path / "scan.pdf").write_bytes(build_pdf([[]]))
+    assert main(["read", str(tmp_path / "scan.pdf")]) == 1
+    assert "rejected: no text layer (a scanned document?): OCR it first" in capsys.readouterr().err
