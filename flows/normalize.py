@@ -37,12 +37,12 @@ from lexnorm import INSTALL_HINT
 from lexnorm.output import report, summary, tables
 from lexnorm.output.atomic import clean_stale_temps
 from lexnorm.output.summary import DocumentReport, RunResult, Tally
-from lexnorm.runtime import incremental, sandbox
+from lexnorm.runtime import incremental, sandbox, shortcut
+from lexnorm.runtime.incremental import default_settings
 from lexnorm.runtime.lock import output_lock
 from lexnorm.runtime.window import Flight, stream
 from lexnorm.runtime.workers import Runner, default_count, default_timeout, lease, share_cores, shared, window_size
 from stages import alignment, ingest, translate
-from stages.models import fingerprint
 from stages.pipeline import PIPELINE, Stage, settings_for
 from stages.translate import TranslationSettings
 
@@ -144,18 +144,15 @@ def normalize(
         clean_stale_temps(out_dir)
         paths = ingest.discover(raw_dir)
         with tally.timed("plan"):
-            plan = plan_task(paths, raw_dir, out_dir, _fingerprint(settings["translate"]))
-        planned = plan.planned
-        parallel = ingest.parallel_manifest(raw_dir, [p.doc_id for p in planned if p.cached is None])
-        manifest = list(parallel.pairs)
-        for warning in (*plan.warnings, *parallel.warnings):  # a damaged store, a bad manifest: the run goes on
+            plan = plan_task(paths, raw_dir, out_dir, shortcut.fingerprint(settings["translate"]))
+            decision = shortcut.decide(raw_dir, out_dir, plan, paths)
+        planned, manifest, changes, inputs = plan.planned, decision.manifest, decision.changes, decision.inputs
+        for warning in decision.warnings:  # a damaged store, a bad manifest: the run goes on
             logger.warning("%s", warning)
-        changes = _changes(plan, paths, raw_dir, logger)
+        logger.info("%d input file(s) in %s: %s", len(paths), raw_dir, ", ".join(f"{len(v)} {k}" for k, v in changes.items()))
         store = incremental.ResultStore(out_dir)
-        inputs = {"parallel_manifest": [list(pair) for pair in manifest], "tables": tables.table_run_ids(out_dir)}
-        last = incremental.unchanged_run(planned, plan.removed, store, inputs)
-        if last is not None:  # nothing to do: the tables on disk are this run's tables
-            return _publish(_unchanged(last, changes, out_dir, tally, logger))
+        if decision.last is not None:  # nothing to do: the tables on disk are this run's tables
+            return _publish(shortcut.unchanged_result(decision.last, changes, out_dir, tally, logger))
         try:
             with _runner(processes, settings, timeout, planned) as runner, tables.TableWriter(out_dir) as writer:
                 summaries = []
@@ -196,29 +193,6 @@ def normalize(
 def steps() -> tuple[str, ...]:
     """A run's steps in order, for the run summary: the pipeline's stages among lexnorm's own."""
     return ("plan", "ingest", *(stage.name for stage in PIPELINE), "write", "alignment")
-
-
-def default_settings(out_dir: Path, **overrides) -> TranslationSettings:
-    """The translation settings of a run into `out_dir`: LEXNORM_* variables, then
-    `overrides`; the translation cache beside the results store."""
-    overrides.setdefault("cache_path", Path(out_dir) / incremental.CACHE_DIR / "translations.sqlite")
-    return TranslationSettings.from_env(**overrides)
-
-
-def _fingerprint(settings: TranslationSettings) -> str:
-    """What besides a document's bytes decides its rows: the decoding settings, whether a
-    model is required, the installed models."""
-    translator = translate.translator_for(settings)
-    models = sorted(fingerprint(p) for p in translator.packages)
-    return incremental.run_fingerprint(settings.decoding_key(), settings.require_model, models)
-
-
-def _changes(plan: incremental.Plan, paths: list[Path], raw_dir: Path, logger) -> dict[str, list[str]]:
-    """The documents by what happened to them since the last run, said in one line."""
-    changes = {state: [p.doc_id for p in plan.planned if p.state == state] for state in ("new", "changed", "unchanged")}
-    changes["removed"] = plan.removed
-    logger.info("%d input file(s) in %s: %s", len(paths), raw_dir, ", ".join(f"{len(v)} {k}" for k, v in changes.items()))
-    return changes
 
 
 @contextmanager
@@ -337,18 +311,6 @@ def _record(store, planned, tally: Tally, inputs: dict, outputs: dict, run_id: s
         store.record_run(planned, {r.doc_id: r.stored() for r in tally.reports}, record)
     except OSError as exc:  # the tables are written; the next run does its documents again
         logger.error("cannot record the run in the results store: %s", _os_error(exc))
-
-
-def _unchanged(last: dict, changes, out_dir: Path, tally: Tally, logger) -> RunResult:
-    """The result of a run that finds every input as the last run left it: its tables stay."""
-    tally.reports.extend(DocumentReport.from_stored(r, "unchanged") for r in last["reports"])
-    stored = last.get("outputs", {})
-    outputs = {name: Path(stored[name]) for name in (*tables.TABLE_NAMES, "report") if name in stored}
-    if "report" not in outputs or not outputs["report"].exists():
-        outputs["report"] = report.write_report(out_dir)
-    logger.info("nothing changed since run %s: its tables in %s are current, nothing rewritten", last.get("run_id"), out_dir)
-    tally.links.update({kind: last.get("alignment_counts", {}).get(kind, 0) for kind in tally.links})
-    return tally.result(outputs, changes, last.get("run_id"))
 
 
 def _os_error(exc: BaseException) -> str:

@@ -65,9 +65,29 @@ def _run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _unchanged(args: argparse.Namespace, settings):
+    """The run's result when nothing changed since the last run into `args.out`, decided
+    before Prefect is even imported (`lexnorm.runtime.shortcut`); None when there is work.
+    A failure to decide is no error: the flow decides again."""
+    import logging
+
+    from lexnorm.runtime import shortcut
+
+    handler = logging.StreamHandler()  # stderr, in the form of the flow's log lines
+    handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d | %(levelname)-7s | lexnorm - %(message)s", "%H:%M:%S"))
+    shortcut.log.addHandler(handler)
+    shortcut.log.setLevel(logging.INFO)
+    shortcut.log.propagate = False
+    try:
+        return shortcut.unchanged(args.raw, args.out, settings, order=("plan",))
+    except Exception:  # an unreadable store, a folder that changed under us: the flow will say what
+        return None
+    finally:
+        shortcut.log.removeHandler(handler)
+
+
 def _run_interruptible(args: argparse.Namespace) -> int:
-    from flows import prefect_env
-    from flows.normalize import default_settings, run  # imports Prefect: only when a run is asked for
+    from lexnorm.runtime.incremental import default_settings
     from stages.translate import INSTALL_HINT, TARGET, Translator
 
     settings = default_settings(
@@ -87,11 +107,16 @@ def _run_interruptible(args: argparse.Namespace) -> int:
 
     try:
         with output_lock(args.out):  # the flow takes it again; here it fails early with a clear message
-            prefect_env.start_reaper()
-            result = run(
-                args.raw, args.out, settings, workers=args.workers, threads=args.in_process, dask=args.dask,
-                stage_timeout=args.stage_timeout,
-            )  # fmt: skip
+            result = _unchanged(args, settings)
+            if result is None:
+                from flows import prefect_env
+                from flows.normalize import run  # imports Prefect: only when there is work to do
+
+                prefect_env.start_reaper()
+                result = run(
+                    args.raw, args.out, settings, workers=args.workers, threads=args.in_process, dask=args.dask,
+                    stage_timeout=args.stage_timeout,
+                )  # fmt: skip
     except OutputLocked as exc:
         print(f"lexnorm: {exc}", file=sys.stderr)
         return LOCKED

@@ -26,13 +26,16 @@ import zlib
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from lexnorm import PIPELINE_VERSION
 from lexnorm.output.atomic import write_atomically
 from stages.ingest import doc_id_for, open_regular, printable, reads, refusal, rejected_document, skipped_document
 from stages.records import Clause, Document
 from lexnorm.output.summary import DocumentReport
+
+if TYPE_CHECKING:
+    from stages.translate import TranslationSettings
 
 CACHE_DIR = ".lexnorm-cache"
 State = Literal["new", "changed", "unchanged"]
@@ -61,6 +64,15 @@ class Plan:
     planned: list[Planned]
     removed: list[str]
     warnings: list[str] = field(default_factory=list)
+
+
+def default_settings(out_dir: Path, **overrides) -> TranslationSettings:
+    """The translation settings of a run into `out_dir`: LEXNORM_* variables, then
+    `overrides`; the translation cache beside the results store."""
+    from stages.translate import TranslationSettings  # here: the translator's module is not needed to plan
+
+    overrides.setdefault("cache_path", Path(out_dir) / CACHE_DIR / "translations.sqlite")
+    return TranslationSettings.from_env(**overrides)
 
 
 def run_fingerprint(*parts: object) -> str:
