@@ -7,7 +7,9 @@ in place before `prefect` is imported, which is why `flows/__init__.py` calls th
 Without PREFECT_API_URL a run uses Prefect's temporary server, a uvicorn process that
 Prefect starts and stops. Two things keep it from outliving the run:
 - its database is a file of this process's own, removed when the process ends (Prefect's
-  default, ~/.prefect/prefect.db, grows by about 2 MB per run and is never trimmed);
+  default, ~/.prefect/prefect.db, grows by about 2 MB per run and is never trimmed); it
+  starts as a copy of an empty database migrated once per Prefect version and kept in the
+  user's cache (`template_path`), so that no run waits for Prefect's migrations;
 - `lexnorm run` starts a reaper (`start_reaper`) that ends every process of the run, the
   temporary server included, when the run's main process ends, even by SIGKILL: Prefect
   starts that server itself, so lexnorm cannot ask the kernel to kill it with its parent
@@ -52,6 +54,8 @@ TEMPORARY_SERVER_DEFAULTS = {
 }
 
 LOGGING_KEY = "PREFECT_LOGGING_SETTINGS_PATH"
+MIGRATE_KEY = "PREFECT_API_DATABASE_MIGRATE_ON_START"
+TEMPLATE_SECONDS = 300  # the most that making the migrated template database may take
 DATABASE_KEYS = ("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL")
 DATABASE_PREFIX = "lexnorm-prefect-"  # + pid + "-": the temporary server's database folder of one process
 
@@ -96,6 +100,65 @@ def _quiet_database_logging(folder: Path) -> Path | None:
         return target
     except (AttributeError, OSError, TypeError, KeyError, yaml.YAMLError):
         return None
+
+
+def template_path() -> Path:
+    """Where the migrated empty database of this Prefect version is kept (a user cache)."""
+    from importlib.metadata import version
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "lexnorm" / f"prefect-{version('prefect')}.db"
+
+
+def use_template_database() -> bool:
+    """Start this process's temporary-server database (the one `use_local_prefect` chose)
+    as a copy of the migrated template, and tell Prefect not to migrate it again; whether
+    it did. Only for `lexnorm run`, before Prefect is imported: a test harness's or a real
+    server's database is theirs to migrate, and the setting is read at Prefect's import."""
+    url = _set_here.get(DATABASE_KEYS[0])
+    if not url or os.environ.get(DATABASE_KEYS[0]) != url or MIGRATE_KEY in os.environ:
+        return False
+    if not _from_template(Path(url.split("///", 1)[1])):
+        return False
+    os.environ[MIGRATE_KEY] = _set_here[MIGRATE_KEY] = "false"  # the copy is at Prefect's head already
+    return True
+
+
+def _from_template(database: Path) -> bool:
+    """Put a copy of the migrated empty database at `database` (made once per Prefect
+    version, `template_path`); whether it is there. A new database otherwise costs every
+    temporary server Prefect's 200-odd migrations at its start: 12-15 s of a run on this
+    machine (`bench/rerun.py`), against milliseconds for the copy. Any failure leaves it to
+    Prefect, which migrates as before."""
+    template = template_path()
+    try:
+        if not template.exists():
+            _make_template(template)
+        shutil.copyfile(template, database)
+        return True
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _make_template(template: Path) -> None:
+    """Migrate a new database to Prefect's head in a child process (Prefect's own
+    `create_db`), then move it into place, so that runs started together never see half
+    of one."""
+    template.parent.mkdir(parents=True, exist_ok=True)
+    partial = template.with_name(f"{template.name}.{os.getpid()}.partial")
+    env = {**os.environ, DATABASE_KEYS[0]: f"sqlite+aiosqlite:///{partial}"}
+    code = (
+        "import asyncio\n"
+        "from prefect.server.database import provide_database_interface\n"
+        "asyncio.run(provide_database_interface().create_db())\n"
+    )
+    try:
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=TEMPLATE_SECONDS,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        os.replace(partial, template)
+    finally:
+        for leftover in partial.parent.glob(f"{partial.name}*"):
+            leftover.unlink(missing_ok=True)
 
 
 def _database_folder() -> Path:

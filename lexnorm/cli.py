@@ -110,6 +110,8 @@ def _run_interruptible(args: argparse.Namespace) -> int:
             result = _unchanged(args, settings)
             if result is None:
                 from flows import prefect_env
+
+                prefect_env.use_template_database()  # before Prefect reads its settings
                 from flows.normalize import run  # imports Prefect: only when there is work to do
 
                 prefect_env.start_reaper()
