@@ -145,12 +145,12 @@ def normalize(
         paths = ingest.discover(raw_dir)
         with tally.timed("plan"):
             plan = plan_task(paths, raw_dir, out_dir, shortcut.fingerprint(settings["translate"]))
-            decision = shortcut.decide(raw_dir, out_dir, plan, paths)
+            store = incremental.ResultStore(out_dir)
+            decision = shortcut.decide(raw_dir, out_dir, plan, paths, store)
         planned, manifest, changes, inputs = plan.planned, decision.manifest, decision.changes, decision.inputs
         for warning in decision.warnings:  # a damaged store, a bad manifest: the run goes on
             logger.warning("%s", warning)
         logger.info("%d input file(s) in %s: %s", len(paths), raw_dir, ", ".join(f"{len(v)} {k}" for k, v in changes.items()))
-        store = incremental.ResultStore(out_dir)
         if decision.last is not None:  # nothing to do: the tables on disk are this run's tables
             return _publish(shortcut.unchanged_result(decision.last, changes, out_dir, tally, logger))
         try:

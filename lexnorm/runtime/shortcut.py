@@ -53,15 +53,16 @@ class Decision:
     last: dict | None
 
 
-def decide(raw_dir: Path, out_dir: Path, plan: incremental.Plan, paths: list[Path]) -> Decision:
+def decide(raw_dir: Path, out_dir: Path, plan: incremental.Plan, paths: list[Path], store: incremental.ResultStore) -> Decision:
     """The decision after planning: the manifest read for the documents to be read, the
-    changes, and whether the tables on disk are already this run's."""
+    changes, and whether the tables on disk are already this run's (what `store` finds
+    damaged on the way, it keeps for its `damage_report`)."""
     parallel = ingest.parallel_manifest(raw_dir, [p.doc_id for p in plan.planned if p.cached is None])
     manifest = list(parallel.pairs)
     changes = {state: [p.doc_id for p in plan.planned if p.state == state] for state in ("new", "changed", "unchanged")}
     changes["removed"] = plan.removed
     inputs = {"parallel_manifest": [list(pair) for pair in manifest], "tables": tables.table_run_ids(out_dir)}
-    last = incremental.unchanged_run(plan.planned, plan.removed, incremental.ResultStore(out_dir), inputs)
+    last = incremental.unchanged_run(plan.planned, plan.removed, store, inputs)
     return Decision(paths, plan, manifest, (*plan.warnings, *parallel.warnings), changes, inputs, last)
 
 
@@ -89,7 +90,7 @@ def unchanged(raw_dir: Path, out_dir: Path, settings: TranslationSettings, order
         paths = ingest.discover(raw_dir)
         store = incremental.ResultStore(out_dir)
         plan = incremental.plan(paths, raw_dir, store, fingerprint(settings))
-        decision = decide(raw_dir, out_dir, plan, paths)
+        decision = decide(raw_dir, out_dir, plan, paths, store)
     if decision.last is None or decision.warnings or store.damage_report():
         return None
     counts = ", ".join(f"{len(v)} {k}" for k, v in decision.changes.items())
