@@ -114,9 +114,13 @@ def use_template_database() -> bool:
     """Start this process's temporary-server database (the one `use_local_prefect` chose)
     as a copy of the migrated template, and tell Prefect not to migrate it again; whether
     it did. Only for `lexnorm run`, before Prefect is imported: a test harness's or a real
-    server's database is theirs to migrate, and the setting is read at Prefect's import."""
+    server's database is theirs to migrate, and the setting, read at Prefect's import, would
+    reach every later server of the process (a run called in a process that already uses
+    Prefect, a test suite's, leaves it to Prefect)."""
     url = _set_here.get(DATABASE_KEYS[0])
     if not url or os.environ.get(DATABASE_KEYS[0]) != url or MIGRATE_KEY in os.environ:
+        return False
+    if "prefect" in sys.modules:  # too late to tell this process's Prefect, and the setting would outlive the run
         return False
     if not _from_template(Path(url.split("///", 1)[1])):
         return False
