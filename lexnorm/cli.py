@@ -222,6 +222,7 @@ def _read(args: argparse.Namespace) -> int:
     or with --clauses the clause tree, each clause with its pages. The library's
     `stages.ingest.read_document` and `stages.clauses.parse_document`, as a run calls them."""
     from lexnorm.output.report import pages
+    from lexnorm.output.summary import read_as
     from lexnorm.runtime import sandbox
     from stages import ingest
     from stages.clauses import parse_document
@@ -231,9 +232,7 @@ def _read(args: argparse.Namespace) -> int:
     if not doc.ok:
         print(f"lexnorm: {args.path}: {doc.status}: {doc.error}", file=sys.stderr)
         return 1
-    paged = f", {doc.page_count} pages" if doc.page_count is not None else ""
-    read_as = doc.encoding if doc.format in ("text", "markdown") else doc.format
-    print(f"# {doc.doc_id}: {read_as}{paged}, {len(doc.text):,} characters, {len(doc.furniture)} page-furniture lines", file=sys.stderr)
+    print(f"# {doc.doc_id}: {read_as(doc)}, {len(doc.text):,} characters, {len(doc.furniture)} page-furniture lines", file=sys.stderr)
     if not args.clauses:
         print(reader_view(doc.text, doc.furniture, doc.joins) if doc.furniture or doc.joins else doc.text)
         return 0

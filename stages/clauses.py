@@ -1417,9 +1417,8 @@ def _paged(clause: Clause, page_starts: tuple[int, ...], view: str) -> Clause:
     that ends at the foot of page 3 is not said to reach page 4 because the next page's
     running header lies between it and the next clause."""
     span = view[clause.char_start : clause.char_end]
-    body = span.strip()
-    first = clause.char_start + (span.find(body[0]) if body else 0)
-    last = first + len(body) - 1 if body else clause.char_start
+    first = clause.char_start + len(span) - len(span.lstrip())
+    last = max(first, clause.char_start + len(span.rstrip()) - 1)
     return replace(
         clause,
         page_start=bisect.bisect_right(page_starts, first) or 1,

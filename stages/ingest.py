@@ -49,7 +49,7 @@ TEXT_SUFFIXES = {".txt": "text", ".md": "markdown"}
 INPUT_SUFFIXES = (*TEXT_SUFFIXES, *formats.SUFFIXES)
 Extract = Callable[[str, bytes], formats.Extracted]  # (format, bytes) -> what its reader read
 MANIFEST = "manifest.json"
-_BOMS = (
+BOMS = (  # byte-order marks and what they say, longest first (UTF-32 LE begins like UTF-16 LE)
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -188,7 +188,7 @@ def decode(data: bytes) -> Decoded:
     """Bytes -> normalised text and the encoding it was read with, or DecodeError."""
     if not data:
         raise DecodeError("empty file (0 bytes)")
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             try:
                 return _normalised(data[len(bom) :].decode(encoding.replace("-sig", "")), encoding)

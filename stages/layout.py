@@ -120,8 +120,9 @@ def furniture_lines(
     words come three times for headers and footers)."""
     lines = text.split("\n")
     normals = [" ".join(line.split()) for line in lines]
-    counts = Counter(normals)
-    repeated = {normal for normal, count in counts.items() if count >= _REPEATED_MIN and normal} if repeated_lines else set()
+    repeated = set()
+    if repeated_lines:
+        repeated = {normal for normal, count in Counter(normals).items() if count >= _REPEATED_MIN and normal}
     starts = line_starts(lines)
     furniture: set[int] = set()
     if repeated:

@@ -34,17 +34,11 @@ import unicodedata
 from lxml import etree
 
 from stages.formats import MAX_TEXT_CHARS, Extracted, FormatError
+from stages.ingest import BOMS, DecodeError, decode
 
 MAX_PAGE_BYTES = 4 * MAX_TEXT_CHARS  # a page beyond this is rejected before it is parsed (memory)
 DECLARATION_WINDOW = 4096  # bytes in which a page's charset declaration is looked for
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose BOM it starts with
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 # An XML declaration's encoding, or a <meta charset=...> / <meta http-equiv content="...; charset=...">.
 _DECLARED = re.compile(
     rb"""<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)|<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""",
@@ -149,9 +143,10 @@ def _decoded(data: bytes) -> tuple[str, str, list[str]]:
             raise FormatError(f"this is {what}, not an HTML page: give the file its own suffix")
     warnings: list[str] = []
     text = None
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
-            text, used = _strict(data[len(bom) :], encoding, f"starts with a {encoding} byte-order mark"), encoding
+            plain = encoding.removesuffix("-sig")
+            text, used = _strict(data[len(bom) :], plain, f"starts with a {plain} byte-order mark"), encoding
             break
     else:
         declared = _DECLARED.search(data, 0, DECLARATION_WINDOW)
@@ -187,8 +182,6 @@ def _undeclared(data: bytes, warnings: list[str]) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    from stages.ingest import DecodeError, decode  # imported here: ingest dispatches to this module
-
     try:
         decoded = decode(data)
     except DecodeError as exc:

@@ -58,7 +58,6 @@ _CENTRE_INDENT = 0.05
 _CENTRE_TOLERANCE = 0.03
 _HEAD = 24  # characters at a line's start where a missing space is looked for
 _TAB = 0.06  # a jump wider than this share of the font's height between two characters is a space
-_MARGIN = 0.06  # a line ending within this share of the text width from the right margin reaches it
 # The start of a list item or a division heading, which begins a line of its own after a
 # sentence has ended: `(a)`, `1.`, `2.1`, `iv)`, `A.`, `Section 3`, `ARTICLE V`, a bullet.
 _ITEM = re.compile(
