@@ -20,11 +20,14 @@ anchor. Two things are measured in one run:
   consecutive words of the twin), words split (a word of the twin that the extraction has as two
   consecutive words), and whether the page count matches.
 
-Two more rows measure lexnorm's own reader (`stages/formats/pdf.py`: PDFium plus its layout
-pass, the text as the parser reads it, page furniture blanked) in this process and as a run
-calls it, in a bounded child process per file (`lexnorm.runtime.sandbox`: the row's extra
-time is the child's start, about 0.25 s a file here). Its recall against the twins is lower by
-the furniture it leaves out, which the twins keep.
+Three more rows measure lexnorm's own reader (`stages/formats/pdf.py`: PDFium plus its layout
+pass, the text as the parser reads it, page furniture blanked): in this process; as a run
+calls it, in a bounded reader process kept from file to file (`lexnorm.runtime.sandbox`'s
+pool: its start is paid once, on the first file); and in a fresh bounded child process per
+file, as runs read files before the pool (the child's start, about 0.25 s a file here). The
+summary gives the pooled reader's time over the in-process reader's, and the per-file cost
+of the sandbox both ways. Its recall against the twins is lower by the furniture it leaves
+out, which the twins keep.
 
 Installed size is each distribution's files (importlib.metadata's RECORD), alone and with what
 it requires, recursively. --diffs prints, per library, a few words it lacks and a few it adds.
@@ -112,10 +115,23 @@ def _lexnorm(path: Path, data: bytes) -> list[str]:
 
 
 def _lexnorm_sandboxed(path: Path, data: bytes) -> list[str]:
-    """The same reader as a run calls it: in a bounded child process (lexnorm.runtime.sandbox)."""
+    """The same reader as a run calls it: in a bounded reader process, kept between files
+    (lexnorm.runtime.sandbox's pool)."""
     from lexnorm.runtime import sandbox
 
     return _paged(sandbox.extract("pdf", data))
+
+
+_ONE_FILE_EACH = []  # a pool whose readers read one file each, made on first use
+
+
+def _lexnorm_child_per_file(path: Path, data: bytes) -> list[str]:
+    """The same reader in a fresh bounded child process per file: the cost before the pool."""
+    from lexnorm.runtime import sandbox
+
+    if not _ONE_FILE_EACH:
+        _ONE_FILE_EACH.append(sandbox.ReaderPool(1, reads=1))
+    return _paged(_ONE_FILE_EACH[0].extract("pdf", data, sandbox.READER_MEMORY_MB, sandbox.READER_SECONDS))
 
 
 def _paged(got) -> list[str]:
@@ -141,7 +157,9 @@ CANDIDATES: dict[str, tuple[Callable[[Path, bytes], list[str]], str]] = {
     ANCHOR: (_pdftotext, "form feeds"),
     "lexnorm": (_lexnorm, "page_starts"),
     "lexnorm (sandboxed)": (_lexnorm_sandboxed, "page_starts"),
+    "lexnorm (child per file)": (_lexnorm_child_per_file, "page_starts"),
 }
+IN_PROCESS, POOLED, PER_FILE = "lexnorm", "lexnorm (sandboxed)", "lexnorm (child per file)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,9 +332,24 @@ def main(argv: list[str] | None = None) -> list[Result]:
     for name, why in failed.items():
         print(f"  {name} FAILED on {why}")
         results.append(Result(f"PDF text {name}", "failed on a dev PDF", "", False))
+    if all(name in speed for name in (IN_PROCESS, POOLED, PER_FILE)):
+        results += _sandbox_rows({name: sum(best[name, f] for f in files) for name in (IN_PROCESS, POOLED, PER_FILE)}, len(files))
     if args.diffs:
         _print_diffs(files, twins, output, speed)
     return results
+
+
+def _sandbox_rows(seconds: dict[str, float], files: int) -> list[Result]:
+    """The sandbox's cost per file, pooled and a child per file, from the same run's timings."""
+    bare = seconds[IN_PROCESS]
+    pooled, per_file = ((seconds[name] - bare) / files * 1000 for name in (POOLED, PER_FILE))
+    print(f"\nlexnorm's reader on {files} PDFs: in this process {bare:.2f} s, pooled reader processes "
+          f"{seconds[POOLED]:.2f} s (x{seconds[POOLED] / bare:.2f}), a child per file {seconds[PER_FILE]:.2f} s "
+          f"(x{seconds[PER_FILE] / bare:.2f}); the sandbox's cost per file: {pooled:.0f} ms pooled, {per_file:.0f} ms a child per file")
+    return [
+        Result("PDF reader as a run calls it (pooled) / in process", f"{seconds[POOLED] / bare:.2f}x"),
+        Result("  sandbox cost per file: pooled, a child per file", f"{pooled:.0f} ms, {per_file:.0f} ms"),
+    ]
 
 
 def _print_diffs(files: list[Path], twins: dict[Path, Path], output: dict, speed: dict) -> None:

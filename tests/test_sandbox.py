@@ -185,3 +185,10 @@ def test_the_module_pool_is_this_process_s_and_shutdown_ends_it():
     sandbox.shutdown()
     assert not [pid for pid in pids if _alive(pid)]
     assert sandbox.pool().pids() == []
+
+
+def test_a_pool_of_one_read_per_reader_starts_a_process_per_file():
+    pool = ReaderPool(1, reads=1)
+    for data in PAGES[:3]:
+        assert pool.extract("pdf", data, MEMORY, SECONDS) == pdf.read(data)
+    assert pool.started == 3 and pool.pids() == []

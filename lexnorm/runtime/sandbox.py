@@ -103,10 +103,11 @@ class _Reader:
             lambda: subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
         )
 
-    def usable(self, memory_mb: int) -> bool:
-        """Whether this reader may take the next file (read with `memory_mb`)."""
+    def usable(self, memory_mb: int, reads: int) -> bool:
+        """Whether this reader may take the next file (read with `memory_mb`; a reader
+        reads at most `reads` files)."""
         return (
-            self.sound and self.memory_mb == memory_mb and self.reads < READER_READS
+            self.sound and self.memory_mb == memory_mb and self.reads < reads
             and self.rss <= READER_RSS_MB * 2**20 and self.process.poll() is None
         )  # fmt: skip
 
@@ -201,11 +202,13 @@ def _last_line(stderr: bytes) -> str:
 
 class ReaderPool:
     """At most `size` reader processes (default: one per core), started on first need and
-    kept between files; `extract` may be called from many threads at once (a read waits
-    for a free reader: the time limit counts from when its reader takes it)."""
+    kept for `reads` files each (default READER_READS; 1: a fresh process per file, as
+    lexnorm read files before the pool); `extract` may be called from many threads at
+    once (a read waits for a free reader: the time limit counts from when its reader takes it)."""
 
-    def __init__(self, size: int | None = None) -> None:
+    def __init__(self, size: int | None = None, reads: int | None = None) -> None:
         self.size = max(1, size or os.cpu_count() or 1)
+        self.reads = reads
         self.started = 0  # reader processes started, replacements included
         self._idle: list[_Reader] = []
         self._all: set[_Reader] = set()
@@ -230,7 +233,7 @@ class ReaderPool:
                 self._timer.cancel()
                 self._timer = None
             while True:
-                unfit = [r for r in self._idle if not r.usable(memory_mb)]
+                unfit = [r for r in self._idle if not r.usable(memory_mb, self._reads())]
                 for reader in unfit:
                     self._idle.remove(reader)
                     self._all.discard(reader)
@@ -249,7 +252,7 @@ class ReaderPool:
     def _give_back(self, reader: _Reader, memory_mb: int) -> None:
         """After a read: kept for the next file, or ended (its reads or memory used up, a
         failure, killed for its time)."""
-        keep = reader.usable(memory_mb)
+        keep = reader.usable(memory_mb, self._reads())
         if not keep:
             reader.stop()
         with self._free:
@@ -265,6 +268,9 @@ class ReaderPool:
                 self._timer.daemon = True
                 self._timer.start()
             self._free.notify()
+
+    def _reads(self) -> int:
+        return self.reads or READER_READS
 
     def _close_idle(self) -> None:
         with self._free:
