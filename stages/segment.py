@@ -19,6 +19,7 @@ import logging
 import re
 import threading
 import warnings
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -125,12 +126,94 @@ def word_tokens(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def cut_by_jieba(text: str, lang: str | None) -> bool:
+    """Whether `text` in `lang` is cut by jieba (`Language.word_segmentation`)."""
+    how = languages.get(lang).word_segmentation
+    return how == "jieba" or (how == "jieba-for-han" and _HAN.search(text) is not None)
+
+
 def tokens_for(text: str, lang: str | None) -> list[str]:
     """Tokens of `text` as its language is cut (`Language.word_segmentation`)."""
-    how = languages.get(lang).word_segmentation
-    if how == "jieba" or (how == "jieba-for-han" and _HAN.search(text)):
-        return segment_chinese(text)
-    return word_tokens(text)
+    return segment_chinese(text) if cut_by_jieba(text, lang) else word_tokens(text)
+
+
+# What jieba cuts in runs: Han, letters, digits and these marks (its `re_han_default`).
+# Every other character it yields alone (white space too), so between two word tokens a
+# character outside these runs is a token of its own, and so is a lone one of these marks.
+_JIEBA_RUN = re.compile(r"[+#&._%\-]{2,}")
+
+
+@cache
+def _joined_marks() -> frozenset[str]:
+    """The marks of `_JIEBA_RUN` that a word of the tokenizer's dictionary holds two or
+    more of in a row (the + of C++). Two or more marks in a row among words are one token
+    (a blank, ____: jieba's HMM step yields what is not Han, letters or digits whole),
+    unless such a word may have claimed them."""
+    return frozenset("".join(m.group() for m in _JIEBA_RUN.finditer("\n".join(tokenizer().FREQ))))
+
+
+def punctuated(text: str, tokens: Sequence[str]) -> list[tuple[int, int, str | None]] | None:
+    """`segment_chinese(text, punctuation=True)` as (start, end, token), rebuilt from `tokens`,
+    `segment_chinese(text)` (the segmentation stage's), without cutting again: what lies
+    between two of them is the punctuation and white space jieba cut there, a character at
+    a time, or two or more of `_JIEBA_RUN`'s marks at once (None, unknown, where a word of
+    the dictionary has such marks: see `_joined_marks`). None when `tokens` are not the
+    text's."""
+    out: list[tuple[int, int, str | None]] = []
+    pos = 0
+    for token in (*tokens, None):
+        start = len(text) if token is None else text.find(token, pos)
+        if start < 0:
+            return None
+        if start > pos:
+            gap = text[pos:start]
+            if not _PUNCT_ONLY.fullmatch(gap):  # a word between two tokens: not this text's
+                return None
+            runs = {m.start(): m.group() for m in _JIEBA_RUN.finditer(gap)}
+            i = 0
+            while i < len(gap):
+                if i in runs:
+                    run = runs[i]
+                    out.append((pos + i, pos + i + len(run), None if _joined_marks().intersection(run) else run))
+                    i += len(run)
+                    continue
+                if not gap[i].isspace():
+                    out.append((pos + i, pos + i + 1, gap[i]))
+                i += 1
+        if token is not None:
+            pos = start + len(token)
+            out.append((start, pos, token))
+    return out
+
+
+def sentence_tokens(text: str, tokens: Sequence[str], sentences: Sequence[str]) -> list[list[str] | None]:
+    """The tokens with punctuation of each of `sentences` (`stages.sentences` of `text`, in
+    order) as `segment_chinese(sentence, punctuation=True)` cuts them, taken from the
+    clause's `tokens` (see `punctuated`); None for a sentence they do not settle, to be cut.
+
+    A sentence cut alone is cut as within its clause: it begins and ends beside white
+    space or a sentence mark, where no run of jieba's and no protected span continues,
+    unless one crosses it (a book title with a full stop inside): that sentence is cut."""
+    cut = punctuated(text, tokens)
+    if cut is None:
+        return [None] * len(sentences)
+    out: list[list[str] | None] = []
+    k, pos, reach = 0, 0, 0  # reach: where the last token ends
+    for sentence in sentences:
+        start = text.find(sentence, pos)
+        if start < 0:  # not a sentence of this text
+            return [None] * len(sentences)
+        pos = start + len(sentence)
+        mine: list[str] | None = [] if reach <= start else None  # None: a token from before reaches into it
+        while k < len(cut) and cut[k][0] < pos:
+            at, reach, token = cut[k]
+            if token is None or reach > pos:  # unknown, or across the sentence's end
+                mine = None
+            elif mine is not None:
+                mine.append(token)
+            k += 1
+        out.append(mine)
+    return out
 
 
 def segment_document(doc: Document) -> Document:

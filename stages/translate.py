@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
-from stages import gloss
+from stages import gloss, segment
 from stages import lang as languages
 from lexnorm import INSTALL_HINT
 from stages.models import ModelPackage, fingerprint, installed_packages, route
@@ -387,6 +387,10 @@ class Translator:
     def route(self, lang: str) -> list[ModelPackage] | None:
         return route(lang, self.packages, TARGET)
 
+    def glosses(self, lang: str) -> bool:
+        """Whether `lang` gets the dictionary gloss: no model for it, and a gloss for it."""
+        return not self.route(lang) and languages.get(lang).dictionary_gloss
+
     def engine(self, lang: str) -> str | None:
         hops = self.route(lang)
         if hops:
@@ -416,8 +420,12 @@ class Translator:
         table.update(zip(todo, fresh))
         return [table[s] for s in sentences]
 
-    def translate(self, sentences: list[str], lang: str) -> list[Translated] | None:
-        """English for each sentence, or None when nothing can translate `lang`."""
+    def translate(
+        self, sentences: list[str], lang: str, tokens: list[list[str] | None] | None = None
+    ) -> list[Translated] | None:
+        """English for each sentence, or None when nothing can translate `lang`. `tokens`:
+        each sentence's tokens with punctuation where the segmentation stage's give them
+        (`segment.sentence_tokens`), for the gloss, which otherwise cuts the sentence."""
         self._count("sentences", len(sentences))
         hops = self.route(lang)
         if hops:
@@ -428,7 +436,8 @@ class Translator:
             return current
         if languages.get(lang).dictionary_gloss:
             self._count("glossed", len(sentences))
-            return [Translated(*gloss.gloss_with_coverage(s)) for s in sentences]
+            cut = tokens or [None] * len(sentences)
+            return [Translated(*gloss.gloss_with_coverage(s, t)) for s, t in zip(sentences, cut)]
         return None
 
 
@@ -472,7 +481,8 @@ def translate_document(doc: Document, translator: Translator) -> Document:
         if translator.settings.require_model and not translator.route(lang):
             raise ModelRequired(f"no installed Argos model translates {lang} to English (--require-model); {INSTALL_HINT}")
         sentences = [s for i in indexes for s in out[i].sentences]
-        translated = translator.translate(sentences, lang)
+        tokens = _sentence_tokens([out[i] for i in indexes], doc.lang) if translator.glosses(lang) else None
+        translated = translator.translate(sentences, lang, tokens)
         if translated is None:
             translator._count("untranslated_documents", ByLanguage({lang: 1}))
             translator._count("untranslated_clauses", ByLanguage({lang: len(indexes)}))
@@ -502,6 +512,18 @@ def translate_document(doc: Document, translator: Translator) -> Document:
                 anomalies=clause.anomalies + tuple(flags),
             )
     return replace(doc, clauses=tuple(out), warnings=doc.warnings + tuple(warnings))
+
+
+def _sentence_tokens(clauses: list[Clause], doc_lang: str | None) -> list[list[str] | None]:
+    """The tokens with punctuation of each sentence of `clauses`, from their `tokens` where
+    the segmentation stage cut them with jieba (None where not: the gloss cuts those)."""
+    out: list[list[str] | None] = []
+    for c in clauses:
+        if c.tokens and segment.cut_by_jieba(c.text, c.lang or doc_lang):
+            out.extend(segment.sentence_tokens(c.text, c.tokens, c.sentences))
+        else:
+            out.extend([None] * len(c.sentences))
+    return out
 
 
 def _join(line_counts: list[int], english: list[str]) -> str:
