@@ -3,7 +3,8 @@
     plan     which input files are new, changed, unchanged or gone (lexnorm.runtime.incremental)
     stream   each document read, then through the pipeline's stages (stages.pipeline), one
              Prefect task per stage, a bounded number in flight (lexnorm.runtime.window),
-             each written to the tables as soon as it and those before it are done
+             each written to the tables as soon as it and those before it are done (an
+             unchanged document: its rows copied from the last run's tables)
     align    the links across documents: parallel versions, shared topics
     write    the tables committed together (lexnorm.output.tables)
     report   the HTML report (lexnorm.output.report) and the run summary as artifacts
@@ -154,10 +155,15 @@ def normalize(
         if decision.last is not None:  # nothing to do: the tables on disk are this run's tables
             return _publish(shortcut.unchanged_result(decision.last, changes, out_dir, tally, logger))
         try:
-            with _runner(processes, settings, timeout, planned) as runner, tables.TableWriter(out_dir) as writer:
+            with (
+                _runner(processes, settings, timeout, planned) as runner,
+                tables.TableWriter(out_dir) as writer,
+                tables.PreviousTables(out_dir, _previous_run(store, planned)) as previous,
+            ):
                 summaries = []
                 window = in_flight or window_size(processes)
-                for flight in stream(planned, _begin(store, raw_dir), _advance(runner), _failed, window):
+                begin = _begin(store, raw_dir, previous, store.previous())
+                for flight in stream(planned, begin, _advance(runner), _failed, window):
                     summarized = _write(flight, store, writer, tally, len(planned), logger)
                     if summarized is not None:
                         summaries.append(summarized)
@@ -207,16 +213,56 @@ def _runner(processes: int, settings: dict, timeout: float | None, planned):
         yield Runner(settings, pool, timeout, last)
 
 
-def _begin(store: incremental.ResultStore, raw_dir: Path):
+def _previous_run(store: incremental.ResultStore, planned) -> str | None:
+    """The run whose tables an unchanged document's rows may be copied from: the last one
+    recorded, when any document is unchanged."""
+    return store.last_run_id() if any(p.state == "unchanged" and p.cached is None for p in planned) else None
+
+
+class Kept:
+    """An unchanged document as the last run wrote it: its rows of each table (Arrow), its
+    report, its summary for the links across documents and how many translation links it
+    has. A plain class: it never goes into a task."""
+
+    __slots__ = ("report", "rows", "summary", "translation_links")
+
+    def __init__(self, rows, report: DocumentReport, summary: alignment.DocSummary | None, translation_links: int):
+        self.rows, self.report, self.summary, self.translation_links = rows, report, summary, translation_links
+
+
+def _kept(p: incremental.Planned, store: incremental.ResultStore, previous: tables.PreviousTables, recorded: dict):
+    """An unchanged document's rows from the last run's tables, when that run recorded it
+    under the same key and its summary was kept (`ResultStore.save_summary`); else None,
+    and it is loaded from the results store as before."""
+    entry = recorded.get(p.doc_id) or {}
+    kept = store.summary(p.key) if entry.get("key") == p.key and entry.get("report") else None
+    if kept is None:
+        return None
+    try:
+        report = DocumentReport.from_stored(entry["report"], p.state)
+        summary = None if kept["summary"] is None else alignment.DocSummary.from_plain(kept["summary"])
+    except Exception:  # a manifest or summary edited by hand: the store has the document
+        return None
+    if report.ok != (summary is not None) or (summary is not None and summary.doc_id != p.doc_id):
+        return None
+    counts = {"clauses": report.n_clauses, "documents": 1, "alignments": kept["translation_links"]}
+    rows = previous.rows(p.doc_id, counts, p.sha256)
+    return None if rows is None else Kept(rows, report, summary, kept["translation_links"])
+
+
+def _begin(store: incremental.ResultStore, raw_dir: Path, previous: tables.PreviousTables, recorded: dict):
     """A planned document enters the window: finished when its result is known (a row
-    planning decided; an unchanged document's stored result, loaded only now), else its
-    read is submitted."""
+    planning decided; an unchanged document's rows in the last run's tables, or else its
+    stored result, read only now), else its read is submitted."""
 
     def begin(p: incremental.Planned):
         if p.cached is not None:
             return Flight(p, p.cached)
-        if p.state == "unchanged" and (doc := store.load(p.key)) is not None:
-            return Flight(p, doc)
+        if p.state == "unchanged":
+            if (kept := _kept(p, store, previous, recorded)) is not None:
+                return Flight(p, kept)
+            if (doc := store.load(p.key)) is not None:
+                return Flight(p, doc)
         return "ingest", ingest_task.submit(p, raw_dir, ingest.printable(p.path.name))
 
     return begin
@@ -252,9 +298,18 @@ def _write(flight: Flight, store, writer: tables.TableWriter, tally: Tally, tota
     tally.add_seconds(flight.seconds)
     tally.add_translation(flight.counts.get("translate", {}))
     with tally.timed("write"):
+        if isinstance(doc, Kept):
+            writer.add_rows(doc.rows)
+            tally.reports.append(doc.report)
+            tally.links["translation"] += doc.translation_links
+            _progress(logger, len(tally.reports), total, doc.report, flight)
+            return doc.summary
         if flight.read:
             store.save(p.key, doc)
         translated, summarized, doc = _linked(doc, logger)
+        if p.cached is None:  # kept beside the stored result, for the next run (none when linking failed)
+            linked = summarized is not None or not doc.ok
+            store.save_summary(p.key, {"summary": summarized and summarized.plain(), "translation_links": len(translated)} if linked else None)
         writer.add_document(doc)
         tally.reports.append(DocumentReport.of(doc, p.state))
         writer.add_links(translated)

@@ -152,6 +152,32 @@ class DocSummary:
     numbers: Counter
     best: dict[str, tuple[str, float, tuple[str, ...]]]  # topic -> (clause_id, score, matched words)
 
+    def plain(self) -> dict:
+        """As JSON can hold it, so that a results store can keep it beside the document and
+        an unchanged document need not be loaded to be aligned again: the numbers as
+        (value, count) pairs (JSON keeps 5 and 5.0 apart, not as object keys), ids sorted."""
+        return {
+            "doc_id": self.doc_id, "lang": self.lang, "skeleton": sorted(self.skeleton),
+            "numbers": [[value, n] for value, n in self.numbers.items()],
+            "best": {t: [c, score, list(words)] for t, (c, score, words) in self.best.items()},
+        }  # fmt: skip
+
+    @classmethod
+    def from_plain(cls, record: dict) -> DocSummary:
+        """The summary `plain` gave (a ValueError, TypeError or KeyError when `record` is not one)."""
+        numbers_total: Counter = Counter()
+        for value, n in record["numbers"]:
+            if not isinstance(value, int | float) or not isinstance(n, int):
+                raise TypeError(f"not a number and its count: {value!r}, {n!r}")
+            numbers_total[value] = n
+        best = {}
+        for topic, (clause_id, score, words) in record["best"].items():
+            if not isinstance(score, int | float):  # kept as it was: 2 and 2.0 print apart in a link's detail
+                raise TypeError(f"not a score: {score!r}")
+            best[str(topic)] = (str(clause_id), score, tuple(map(str, words)))
+        lang = record["lang"]
+        return cls(str(record["doc_id"]), None if lang is None else str(lang), frozenset(map(str, record["skeleton"])), numbers_total, best)
+
 
 def summarize(doc: Document) -> DocSummary:
     numbers_total: Counter = Counter()

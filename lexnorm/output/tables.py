@@ -10,11 +10,13 @@ groups, so memory does not grow with the number of documents.
 from __future__ import annotations
 
 import os
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lexnorm.output.atomic import fsync_path, temp_path
@@ -25,6 +27,7 @@ TABLE_NAMES = ("clauses", "documents", "alignments")
 ROW_GROUP_ROWS = 64_000
 ROW_GROUP_CHARS = 2_000_000  # clause text per row group: memory stays bounded, groups stay large enough to scan fast
 COMPRESSION = "zstd"
+_GROUP_ROWS = {"clauses": ROW_GROUP_ROWS, "documents": 1024, "alignments": ROW_GROUP_ROWS}
 _DOCUMENT_ONLY = frozenset({"clauses", "furniture", "joins"})  # the parser's layout hints are not columns
 
 
@@ -57,7 +60,9 @@ def _with_run(schema: pa.Schema, run_id: str) -> pa.Schema:
 class TableWriter:
     """Streams a run's rows into the three tables' temporary files, a row group at a time,
     so memory does not grow with the number of documents; `commit()` fsyncs them and
-    renames them over the previous tables. Documents must come in doc_id order."""
+    renames them over the previous tables. Documents must come in doc_id order: made this
+    run (`add_document`), or an unchanged document's rows as the last run wrote them
+    (`add_rows`, from `PreviousTables`)."""
 
     def __init__(self, out_dir: Path, run_id: str | None = None) -> None:
         self.out_dir = Path(out_dir)
@@ -69,36 +74,59 @@ class TableWriter:
         }  # fmt: skip
         self.temps = {name: temp_path(self.out_dir / f"{name}.parquet") for name in self.schemas}
         self.writers = {name: pq.ParquetWriter(self.temps[name], schema, compression=COMPRESSION) for name, schema in self.schemas.items()}
-        self.buffers: dict[str, list[dict]] = {name: [] for name in self.schemas}
-        self.buffered_chars = 0  # documents rows carry whole texts: flush them by size too
-        self.clause_chars = 0
+        self.buffers: dict[str, list[dict]] = {name: [] for name in self.schemas}  # rows not yet in Arrow
+        self.chunks: dict[str, list[pa.Table]] = {name: [] for name in self.schemas}  # in Arrow, not yet written
+        self.pending = {name: [0, 0] for name in self.schemas}  # rows and text characters not yet written
         self.last_doc_id: str | None = None
 
-    def _flush(self, name: str) -> None:
-        rows = self.buffers[name]
-        if rows:
-            self.writers[name].write_table(pa.Table.from_pylist(rows, schema=self.schemas[name]))
+    def _seal(self, name: str) -> None:
+        """The buffered rows as an Arrow chunk (before rows that come as Arrow already)."""
+        if self.buffers[name]:
+            self.chunks[name].append(pa.Table.from_pylist(self.buffers[name], schema=self.schemas[name]))
             self.buffers[name] = []
 
-    def _add(self, name: str, rows: Iterable[dict]) -> None:
-        self.buffers[name].extend(rows)
-        if len(self.buffers[name]) >= ROW_GROUP_ROWS:
+    def _flush(self, name: str) -> None:
+        self._seal(name)
+        if self.chunks[name]:
+            self.writers[name].write_table(pa.concat_tables(self.chunks[name]))
+            self.chunks[name] = []
+        self.pending[name] = [0, 0]
+
+    def _grew(self, name: str, rows: int, chars: int) -> None:
+        """Flush a table's rows once they make a row group: by count, and by the size of
+        the texts they carry (a clause row holds texts, tokens and sentences; a documents
+        row its whole text), so memory stays bounded."""
+        pending = self.pending[name]
+        pending[0] += rows
+        pending[1] += chars
+        if pending[0] >= _GROUP_ROWS[name] or pending[1] >= ROW_GROUP_CHARS:
             self._flush(name)
 
+    def _add(self, name: str, rows: Iterable[dict], chars: int = 0) -> None:
+        before = len(self.buffers[name])
+        self.buffers[name].extend(rows)
+        self._grew(name, len(self.buffers[name]) - before, chars)
+
+    def _in_order(self, doc_id: str) -> None:
+        if self.last_doc_id is not None and doc_id < self.last_doc_id:
+            raise ValueError(f"documents must come in doc_id order: {doc_id} after {self.last_doc_id}")
+        self.last_doc_id = doc_id
+
     def add_document(self, doc: Document) -> None:
-        if self.last_doc_id is not None and doc.doc_id < self.last_doc_id:
-            raise ValueError(f"documents must come in doc_id order: {doc.doc_id} after {self.last_doc_id}")
-        self.last_doc_id = doc.doc_id
-        self._add("clauses", (as_row(c) for c in doc.clauses))
-        self.clause_chars += len(doc.text)
-        if self.clause_chars >= ROW_GROUP_CHARS:  # a row group holds texts, tokens and sentences: bound it by size
-            self._flush("clauses")
-            self.clause_chars = 0
-        self.buffers["documents"].append(document_row(doc))
-        self.buffered_chars += len(doc.text)
-        if len(self.buffers["documents"]) >= 1024 or self.buffered_chars >= ROW_GROUP_CHARS:
-            self._flush("documents")
-            self.buffered_chars = 0
+        self._in_order(doc.doc_id)
+        self._add("clauses", (as_row(c) for c in doc.clauses), len(doc.text))
+        self._add("documents", [document_row(doc)], len(doc.text))
+
+    def add_rows(self, rows: dict[str, pa.Table]) -> None:
+        """One document's rows of each table as Arrow (its translation links for
+        `alignments`), written as they are: an unchanged document's rows from the last run."""
+        self._in_order(rows["documents"]["doc_id"][0].as_py())
+        chars = pc.sum(pc.utf8_length(rows["documents"]["text"])).as_py() or 0
+        for name, table in rows.items():
+            if table.num_rows:
+                self._seal(name)
+                self.chunks[name].append(pa.Table.from_arrays(table.columns, schema=self.schemas[name]))
+                self._grew(name, table.num_rows, chars if name != "alignments" else 0)
 
     def add_links(self, links: Iterable[Alignment]) -> None:
         self._add("alignments", (as_row(a) for a in links))
@@ -140,6 +168,112 @@ class TableWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if any(w is not None for w in self.writers.values()):
             self.abort()
+
+
+BATCH_ROWS = 4096  # rows of the last run's tables read at a time
+
+
+class _Rows:
+    """One of the last run's tables read forward, a batch at a time, by a sorted key:
+    `take(doc_id)` skips the rows before `doc_id` (documents changed or gone) and returns
+    its rows. For alignments only the translation links are keyed (they come first, in
+    doc_id order); the links across documents after them are made again each run."""
+
+    def __init__(self, file: pq.ParquetFile, translation_only: bool) -> None:
+        self.batches = file.iter_batches(batch_size=BATCH_ROWS)
+        self.schema = file.schema_arrow
+        self.translation_only = translation_only
+        self.batch: pa.RecordBatch | None = None
+        self.keys: list[str] = []
+        self.at = 0
+        self.done = False
+
+    def _next(self) -> None:
+        batch = next(self.batches, None)
+        if batch is None:
+            self.done = True
+            return
+        if self.translation_only:
+            kinds = batch.column("kind").to_pylist()
+            leading = next((i for i, kind in enumerate(kinds) if kind != "translation"), len(kinds))
+            self.done = leading < len(kinds)  # past the translation links
+            keys = batch.column("left_doc").to_pylist()[:leading]
+        else:
+            keys = batch.column("doc_id").to_pylist()
+        ordered = self.keys[-1:] + keys  # with the last batch's last key
+        if any(a > b for a, b in zip(ordered, ordered[1:])):
+            raise ValueError("the rows are not in doc_id order")
+        self.batch, self.keys, self.at = batch, keys, 0
+
+    def take(self, doc_id: str) -> pa.Table:
+        parts = []
+        while True:
+            if self.at == len(self.keys):
+                if self.done:
+                    break
+                self._next()
+                continue
+            start = bisect_left(self.keys, doc_id, self.at)
+            end = bisect_right(self.keys, doc_id, start)
+            if end > start:
+                parts.append(self.batch.slice(start, end - start))
+            self.at = end
+            if end < len(self.keys):  # the next row is a later document's
+                break
+        return pa.Table.from_batches(parts, schema=self.schema)
+
+
+class PreviousTables:
+    """The tables the last run wrote, as a source of unchanged documents' rows: copying them
+    costs a fraction of loading each document from the results store and writing it row by
+    row again. Usable only when all three are there, readable, of this version's schema and
+    stamped with `run_id` (the run the results store recorded last: its rows are those of
+    the documents it recorded); once a read fails (a damaged file) `rows` gives None for
+    every later document, which is then written from the results store."""
+
+    def __init__(self, out_dir: Path, run_id: str | None) -> None:
+        self.files: dict[str, pq.ParquetFile] = {}
+        self.rows_of: dict[str, _Rows] = {}
+        self.usable = False
+        if not run_id:
+            return
+        schemas = {"clauses": CLAUSES, "documents": DOCUMENTS, "alignments": ALIGNMENTS}
+        try:
+            for name, schema in schemas.items():
+                self.files[name] = file = pq.ParquetFile(Path(out_dir) / f"{name}.parquet")
+                stamped = (file.schema_arrow.metadata or {}).get(b"lexnorm.run_id") == run_id.encode()
+                if not stamped or not file.schema_arrow.equals(schema, check_metadata=False):
+                    return self.close()
+                self.rows_of[name] = _Rows(file, translation_only=name == "alignments")
+        except (OSError, pa.ArrowException, ValueError):
+            return self.close()
+        self.usable = True
+
+    def rows(self, doc_id: str, counts: dict[str, int], sha256: str) -> dict[str, pa.Table] | None:
+        """The rows of `doc_id` in each table when they are what the caller expects (as many
+        rows per table as `counts` says, one documents row of content `sha256`), else None.
+        Calls come in doc_id order."""
+        if not self.usable:
+            return None
+        try:
+            found = {name: rows.take(doc_id) for name, rows in self.rows_of.items()}
+        except (OSError, pa.ArrowException, ValueError):  # damaged past its footer: the store writes the rest
+            self.close()
+            return None
+        if any(found[name].num_rows != n for name, n in counts.items()):
+            return None
+        return found if found["documents"]["sha256"][0].as_py() == sha256 else None
+
+    def close(self) -> None:
+        for file in self.files.values():
+            file.close()
+        self.files, self.rows_of, self.usable = {}, {}, False
+
+    def __enter__(self) -> PreviousTables:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def write_tables(

@@ -5,7 +5,10 @@ Results are stored under the output folder (`.lexnorm-cache/documents/<key>.json
 file per document, JSON: safe to read, readable by people), keyed by the document's name,
 the SHA-256 of its bytes and the run fingerprint (pipeline version, translation settings,
 the installed models' fingerprints). `manifest.json` beside them records what the last run
-saw, so a run can tell which documents are new, changed, unchanged and removed.
+saw, so a run can tell which documents are new, changed, unchanged and removed. Beside each
+result, `<key>.summary.json` keeps what aligning it across documents needs: with the last
+run's tables (`lexnorm.output.tables.PreviousTables`), an unchanged document is written
+without being loaded at all.
 Rejections caused by the file's content are stored too (the same bad bytes give the same
 error); rejections that may pass on a retry (permissions, I/O) are not.
 
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
     from stages.translate import TranslationSettings
 
 CACHE_DIR = ".lexnorm-cache"
+SUMMARY_SUFFIX = ".summary.json"  # beside a stored result: its alignment summary (ResultStore.save_summary)
 State = Literal["new", "changed", "unchanged"]
 _TUPLE_FIELDS = {f.name for f in fields(Clause) if "tuple" in str(f.type)} | {"warnings", "page_starts", "joins"}
 _ENTRY_STRINGS = ("sha256", "key", "source", "source_path")  # a manifest entry's string fields
@@ -91,6 +95,13 @@ def _encode(doc: Document) -> bytes:
     return gzip.compress(json.dumps(record, ensure_ascii=False, default=plain).encode(), compresslevel=3)
 
 
+def _summary_record(data: bytes) -> dict:
+    record = json.loads(data)
+    if isinstance(record, dict) and isinstance(record.get("translation_links"), int) and "summary" in record:
+        return record
+    raise ValueError("not the shape lexnorm writes")
+
+
 def _decode(data: bytes) -> Document:
     record = json.loads(gzip.decompress(data))
 
@@ -136,13 +147,17 @@ class ResultStore:
         """The stored result, or None when there is none or it cannot be used (written by
         another version, or damaged: truncated, altered; a damaged one is discarded):
         the document is then processed again."""
-        path = self._path(key)
+        return self._read(self._path(key), _decode)
+
+    def _read(self, path: Path, decode):
+        """`decode` of a stored file's bytes, or None when there is none or it is damaged
+        (then discarded)."""
         try:
             data = path.read_bytes()
         except OSError:
             return None
         try:
-            return _decode(data)
+            return decode(data)
         except Exception as exc:  # EOFError, zlib.error, wrong types...: whatever the bytes are, not a result
             self._discard(path, exc)
             return None
@@ -168,6 +183,29 @@ class ResultStore:
             return  # unreadable now, maybe readable next time
         self.root.mkdir(parents=True, exist_ok=True)
         write_atomically(self._path(key), _encode(doc), durable=False)  # a lost entry is recomputed
+
+    def _summary_path(self, key: str) -> Path:
+        return self.root / f"{key}{SUMMARY_SUFFIX}"
+
+    def save_summary(self, key: str, summary: dict | None) -> None:
+        """Beside a stored result, what aligning it across documents needs (its
+        `alignment.DocSummary` as plain JSON, or None) and how many translation links it
+        has: with the last run's tables, enough to write an unchanged document without
+        loading it (`summary`). None removes it (its links could not be made: the next run
+        loads the document and tries again)."""
+        if summary is None or not self.has(key):  # kept only beside a stored result, dropped with it
+            self._summary_path(key).unlink(missing_ok=True)
+            return
+        write_atomically(self._summary_path(key), json.dumps(summary, ensure_ascii=False).encode(), durable=False)
+
+    def summary(self, key: str) -> dict | None:
+        """What `save_summary` kept for `key`, or None (none kept, or damaged: discarded)."""
+        return self._read(self._summary_path(key), _summary_record)
+
+    def last_run_id(self) -> str | None:
+        """The run id the last run recorded (that of the tables it wrote), or None."""
+        run_id = self._manifest().get("run", {}).get("run_id")
+        return run_id if isinstance(run_id, str) else None
 
     def previous(self) -> dict[str, dict]:
         """What the last run recorded per document (doc_id -> key, source, report), or {}."""
@@ -210,7 +248,7 @@ class ResultStore:
         record = {"documents": entries, "run": run or {}}
         manifest = json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False).encode()
         write_atomically(self.manifest_path, manifest, durable=False)
-        keep = {f"{e['key']}.json.gz" for e in entries.values()}
+        keep = {f"{e['key']}{suffix}" for e in entries.values() for suffix in (".json.gz", SUMMARY_SUFFIX)}
         if self.root.is_dir():
             for stored in self.root.iterdir():
                 if stored.name not in keep:
