@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+import civil_code
 import dev_corpus
+import fixed_cost
 import format_twins
 import long_lines
 import parse_throughput
@@ -35,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         ("segmentation", segmentation, []),
         ("translation", translation, []),
         ("unchanged re-run of the seeds", rerun, []),
+        ("one small document: the fixed cost of a run", fixed_cost, []),
+        ("ten copies of the Civil Code, no model", civil_code, []),
         ("scale", scale, ["--sizes", "1,100" if args.quick else "1,100,1000"]),
     ):
         print(f"\n== {name}", flush=True)

@@ -19,6 +19,7 @@ Prefect starts and stops. Two things keep it from outliving the run:
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
 import signal
@@ -48,13 +49,24 @@ OFFLINE_DEFAULTS = {
 #
 # Prefect waits 20 s for that server to answer; on a busy machine (two cores, other jobs)
 # it can take longer than that to start, and the run would fail: it is given 120 s.
+#
+# Nobody can read what a temporary server records once the run is over (its database
+# goes with the run, and it serves no UI), so it records only what Prefect itself needs
+# to run the flow: flow runs, task runs (from their events) and artifacts. Not the run's
+# log lines (the console has them), not its events as such, and no automations are
+# evaluated (a new database has none). This halves Prefect's CPU per document
+# (`bench/scale.py`). A real server records everything, as configured.
 TEMPORARY_SERVER_DEFAULTS = {
     "PREFECT_LOGGING_LOGGERS_PREFECT_SERVER_LEVEL": "CRITICAL",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_LOGGING_TO_API_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
 }
 
 LOGGING_KEY = "PREFECT_LOGGING_SETTINGS_PATH"
 MIGRATE_KEY = "PREFECT_API_DATABASE_MIGRATE_ON_START"
+BLOCKS_KEY = "PREFECT_API_BLOCKS_REGISTER_ON_START"
 TEMPLATE_SECONDS = 300  # the most that making the migrated template database may take
 DATABASE_KEYS = ("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL")
 DATABASE_PREFIX = "lexnorm-prefect-"  # + pid + "-": the temporary server's database folder of one process
@@ -86,8 +98,6 @@ def _quiet_database_logging(folder: Path) -> Path | None:
     logs with a traceback through the root logger; Prefect's settings can only change the
     loggers its file names, so the file gets one more. None (Prefect's defaults stay) when
     Prefect's file cannot be found or read."""
-    import importlib.util
-
     import yaml
 
     try:
@@ -103,11 +113,12 @@ def _quiet_database_logging(folder: Path) -> Path | None:
 
 
 def template_path() -> Path:
-    """Where the migrated empty database of this Prefect version is kept (a user cache)."""
+    """Where the template database of this Prefect version is kept (a user cache): migrated
+    to Prefect's head, Prefect's block types registered, no runs."""
     from importlib.metadata import version
 
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "lexnorm" / f"prefect-{version('prefect')}.db"
+    return cache / "lexnorm" / f"prefect-{version('prefect')}-blocks.db"
 
 
 def use_template_database() -> bool:
@@ -118,13 +129,15 @@ def use_template_database() -> bool:
     reach every later server of the process (a run called in a process that already uses
     Prefect, a test suite's, leaves it to Prefect)."""
     url = _set_here.get(DATABASE_KEYS[0])
-    if not url or os.environ.get(DATABASE_KEYS[0]) != url or MIGRATE_KEY in os.environ:
+    if not url or os.environ.get(DATABASE_KEYS[0]) != url or MIGRATE_KEY in os.environ or BLOCKS_KEY in os.environ:
         return False
     if "prefect" in sys.modules:  # too late to tell this process's Prefect, and the setting would outlive the run
         return False
     if not _from_template(Path(url.split("///", 1)[1])):
         return False
-    os.environ[MIGRATE_KEY] = _set_here[MIGRATE_KEY] = "false"  # the copy is at Prefect's head already
+    # the copy is at Prefect's head already, with Prefect's block types registered
+    for key in (MIGRATE_KEY, BLOCKS_KEY):
+        os.environ[key] = _set_here[key] = "false"
     return True
 
 
@@ -145,16 +158,24 @@ def _from_template(database: Path) -> bool:
 
 
 def _make_template(template: Path) -> None:
-    """Migrate a new database to Prefect's head in a child process (Prefect's own
-    `create_db`), then move it into place, so that runs started together never see half
-    of one."""
+    """Migrate a new database to Prefect's head and register Prefect's block types in it,
+    in a child process (what Prefect's server does at its start: `create_db` and
+    `run_block_auto_registration`), then move it into place, so that runs started together
+    never see half of one. A server started on a copy skips both (1-2 s of its start)."""
     template.parent.mkdir(parents=True, exist_ok=True)
     partial = template.with_name(f"{template.name}.{os.getpid()}.partial")
     env = {**os.environ, DATABASE_KEYS[0]: f"sqlite+aiosqlite:///{partial}"}
     code = (
         "import asyncio\n"
         "from prefect.server.database import provide_database_interface\n"
-        "asyncio.run(provide_database_interface().create_db())\n"
+        "from prefect.server.models.block_registration import run_block_auto_registration\n"
+        "async def make():\n"
+        "    db = provide_database_interface()\n"
+        "    await db.create_db()\n"
+        "    async with db.session_context() as session:\n"
+        "        await run_block_auto_registration(session=session)\n"
+        "        await session.commit()\n"
+        "asyncio.run(make())\n"
     )
     try:
         subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=TEMPLATE_SECONDS,
@@ -163,6 +184,188 @@ def _make_template(template: Path) -> None:
     finally:
         for leftover in partial.parent.glob(f"{partial.name}*"):
             leftover.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------ the run's Prefect server
+
+
+SERVER_STATE = "server.json"  # beside the template: where `lexnorm server` says where it listens
+HEALTH_POLL = 0.05  # seconds between two looks at a starting server
+
+
+class ServerFailed(RuntimeError):
+    """The temporary server did not start (its exit status and last words are the message)."""
+
+
+_server: subprocess.Popen | None = None
+
+
+def begin_server() -> str | None:
+    """Where this `lexnorm run` process's flow will report, decided before Prefect is
+    imported (Prefect reads PREFECT_API_URL then); None when that is not ours to decide
+    (PREFECT_API_URL set by the user, or Prefect imported already: a test harness's server).
+
+    - A Prefect server started by `lexnorm server` and still answering: the run reports to
+      it, so it shows in that server's UI, and no server has to start (`running_server`).
+    - Otherwise Prefect's temporary server, started *now* rather than when the flow first
+      calls its API (Prefect's own way): importing the server's code takes seconds, and it
+      now does so while this process imports the flow and the worker processes warm up.
+      It is Prefect's own server app started as Prefect starts it (`python -m uvicorn
+      prefect.server.api.server:create_app`, ephemeral, no UI), on a socket this process
+      has bound already (so its address is known at once and cannot be taken meanwhile),
+      with this process's database (`use_template_database`). It dies with this process
+      (PR_SET_PDEATHSIG, the reaper, and `stop_server` at exit). `wait_for_server` waits
+      for it to answer before the flow starts."""
+    global _server
+    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+        return None
+    if (url := running_server()) is not None:
+        for key in TEMPORARY_SERVER_DEFAULTS:  # a real server records everything
+            if key in _set_here and os.environ.get(key) == _set_here.pop(key):
+                del os.environ[key]
+        os.environ["PREFECT_API_URL"] = _set_here["PREFECT_API_URL"] = url
+        return url
+    import socket
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    port = listener.getsockname()[1]
+    site = Path(importlib.util.find_spec("prefect").submodule_search_locations[0]).parent
+    command = [
+        sys.executable, "-m", "uvicorn", "--app-dir", str(site), "--factory", "prefect.server.api.server:create_app",
+        "--fd", str(listener.fileno()), "--log-level", "error", "--lifespan", "on",
+    ]  # fmt: skip
+    # Prefect's own marks for its temporary server: no UI, ephemeral services only
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    words = tempfile.TemporaryFile()  # what it says if it fails to start (a pipe could fill and stop it)
+    _server = subprocess.Popen(
+        command, env=env, pass_fds=(listener.fileno(),), preexec_fn=_die_with_parent,
+        stdout=subprocess.DEVNULL, stderr=words,
+    )  # fmt: skip
+    _server.words = words
+    listener.close()  # the server holds it now
+    atexit.register(stop_server)
+    url = f"http://127.0.0.1:{port}/api"
+    # the run's own server: no UI to link to (Prefect's "View at ..." line would lead nowhere)
+    for key, value in (("PREFECT_API_URL", url), ("PREFECT_UI_URL", "")):
+        os.environ[key] = _set_here[key] = value
+    return url
+
+
+def _die_with_parent() -> None:
+    """In the server's process before it starts: the kernel ends it when its parent ends."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def answers(url: str, timeout: float) -> bool:
+    """Whether the Prefect API at `url` (on this machine) answers its health check within
+    `timeout` seconds: one plain HTTP request straight to it (no proxy, no urllib)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=timeout)
+    try:
+        connection.request("GET", where.path.rstrip("/") + "/health")
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def wait_for_server(timeout: float | None = None) -> None:
+    """Return when the run's temporary server (`begin_server`) answers; raise ServerFailed
+    with its own words if it ends first or does not answer within `timeout` seconds (the
+    same limit as Prefect's, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)."""
+    import time
+
+    if _server is None:
+        return
+    limit = timeout if timeout is not None else float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 120))
+    deadline = time.monotonic() + limit
+    url = os.environ["PREFECT_API_URL"]
+    while time.monotonic() < deadline:
+        if _server.poll() is not None:
+            _server.words.seek(0)
+            words = _server.words.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+            raise ServerFailed(f"Prefect's temporary server ended at its start (exit status {_server.returncode})"
+                               + (": " + " / ".join(words) if words else ""))  # fmt: skip
+        if answers(url, max(0.1, min(5.0, deadline - time.monotonic()))):
+            return
+        time.sleep(HEALTH_POLL)
+    stop_server()
+    raise ServerFailed(f"Prefect's temporary server did not answer within {limit:.0f} s")
+
+
+def stop_server() -> None:
+    """End the run's temporary server now (at exit). Its database is the run's own and is
+    removed next, so nothing it would still write matters: it is killed, not asked."""
+    global _server
+    server, _server = _server, None
+    if server is not None and server.poll() is None:
+        _drain_prefect()
+        server.kill()
+        server.wait()
+    if server is not None:
+        server.words.close()
+
+
+def _drain_prefect() -> None:
+    """Let Prefect send what its log and event workers still hold while the server is
+    there to take it; at the end of the exit (`logging.shutdown`) the log worker would
+    otherwise wait its full 5 s for a server that is gone."""
+    try:
+        if "prefect.logging.handlers" in sys.modules:
+            from prefect.logging.handlers import APILogHandler
+
+            APILogHandler().flush()
+        if "prefect.events.worker" in sys.modules:
+            from prefect.events.worker import EventsWorker
+
+            EventsWorker.drain_all(timeout=5)
+    except Exception:  # at exit, whatever Prefect's state: the server is stopped anyway
+        pass
+
+
+def state_path() -> Path:
+    """Where `lexnorm server` records the server it started (pid, address)."""
+    return template_path().with_name(SERVER_STATE)
+
+
+def record_server(host: str, port: int) -> None:
+    """`lexnorm server`, about to become the server (exec, same pid): say where it listens."""
+    import json
+
+    address = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    path = state_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps({"pid": os.getpid(), "api_url": f"http://{address}:{port}/api"}), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        pass  # runs then use their temporary server, as without it
+
+
+def running_server(timeout: float = 0.5) -> str | None:
+    """The API address of a server started by `lexnorm server` that is still running and
+    answering, else None (no record, its process gone, not answering within `timeout`)."""
+    import json
+
+    try:
+        state = json.loads(state_path().read_text(encoding="utf-8"))
+        pid, url = int(state["pid"]), str(state["api_url"])
+        os.kill(pid, 0)
+        return url if answers(url, timeout) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _database_folder() -> Path:

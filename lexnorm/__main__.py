@@ -1,5 +1,3 @@
-import sys
+from lexnorm.cli import console
 
-from lexnorm.cli import main
-
-sys.exit(main())
+console()

@@ -19,7 +19,7 @@ from lexnorm import __version__
 
 
 # Exit statuses of `lexnorm run` beyond 0 (done) and 1 (no input files).
-USAGE, LOCKED, OUTPUT_INCOMPLETE = 2, 3, 4
+USAGE, LOCKED, OUTPUT_INCOMPLETE, SERVER_FAILED = 2, 3, 4, 5
 INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal, as a shell reports it
 
 
@@ -86,6 +86,18 @@ def _unchanged(args: argparse.Namespace, settings):
         shortcut.log.removeHandler(handler)
 
 
+def _workers_for(raw: Path) -> int:
+    """The default number of workers: one per core, but no more than there are files (a
+    worker that would have nothing to do costs a process start and its memory)."""
+    from lexnorm.runtime.workers import default_count
+    from stages import ingest
+
+    try:
+        return max(1, min(default_count(), sum(map(ingest.reads, ingest.discover(raw)))))
+    except OSError:
+        return default_count()
+
+
 def _run_interruptible(args: argparse.Namespace) -> int:
     from lexnorm.runtime.incremental import default_settings
     from stages.translate import INSTALL_HINT, TARGET, Translator
@@ -111,12 +123,18 @@ def _run_interruptible(args: argparse.Namespace) -> int:
             if result is None:
                 from flows import prefect_env
 
+                prefect_env.start_reaper()
                 prefect_env.use_template_database()  # before Prefect reads its settings
+                prefect_env.begin_server()  # it starts while the flow is imported
                 from flows.normalize import run  # imports Prefect: only when there is work to do
 
-                prefect_env.start_reaper()
+                try:
+                    prefect_env.wait_for_server()
+                except prefect_env.ServerFailed as exc:
+                    print(f"lexnorm: {exc}", file=sys.stderr)
+                    return SERVER_FAILED
                 result = run(
-                    args.raw, args.out, settings, workers=args.workers, threads=args.in_process, dask=args.dask,
+                    args.raw, args.out, settings, workers=args.workers or _workers_for(args.raw), threads=args.in_process, dask=args.dask,
                     stage_timeout=args.stage_timeout,
                 )  # fmt: skip
     except OutputLocked as exc:
@@ -183,9 +201,10 @@ def _server(args: argparse.Namespace) -> int:
     """`prefect server start` with lexnorm's offline defaults (no telemetry, no update checks)."""
     import flows  # noqa: F401  (sets the offline defaults in this environment)
 
-    from flows.prefect_env import real_server_environ
+    from flows.prefect_env import real_server_environ, record_server
 
     env = {**real_server_environ(), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"}
+    record_server(args.host, args.port)  # `lexnorm run` finds it there and reports to it
     prefect = Path(sys.executable).with_name("prefect")
     command = [str(prefect), "server", "start", "--host", args.host, "--port", str(args.port)]
     os.execve(command[0], command, env)
@@ -297,5 +316,30 @@ def main(argv: list[str] | None = None) -> int:
     return args.handler(args)
 
 
+def console() -> None:
+    """The `lexnorm` command: `main`, then the process ends as soon as its exit handlers
+    have run (Prefect's, the worker pools', the temporary server's, logging's) and its
+    output is flushed. Python's own teardown, which would free every object of Prefect,
+    jieba and pyarrow one by one, only delays the exit (seconds after a run); a library
+    caller of `main` (a notebook, the tests) keeps its process."""
+    import atexit
+
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse's --help, --version and usage errors
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+    except KeyboardInterrupt:  # a Ctrl-C outside a run's own handling
+        code = INTERRUPTED[signal.SIGINT]
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

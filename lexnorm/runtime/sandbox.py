@@ -25,7 +25,7 @@ after any read that ran out of memory or failed unexpectedly. Readers idle for
 `IDLE_SECONDS` are ended (a notebook or `lexnorm serve` gets the memory back).
 
 No reader outlives its process: readers are started by one thread that lasts as long as
-the process (`workers._lasting`), so that `PR_SET_PDEATHSIG`, which the kernel ties to the
+the process (`lexnorm.runtime.lasting`), so that `PR_SET_PDEATHSIG`, which the kernel ties to the
 thread that started a child, kills them when the process ends, however it ends; an idle
 reader also ends when its standard input closes; and the pool is closed as the process
 exits (`shutdown`).
@@ -91,7 +91,7 @@ class _Reader:
     """One reader process, with `memory_mb` of address space, and what its reads told."""
 
     def __init__(self, memory_mb: int) -> None:
-        from lexnorm.runtime.workers import _lasting  # the thread the kernel ties the child's life to
+        from lexnorm.runtime.lasting import in_lasting_thread  # the thread the kernel ties the child's life to
 
         self.memory_mb = memory_mb
         self.reads = 0
@@ -99,7 +99,7 @@ class _Reader:
         self.sound = True  # False once a read ran out of memory or failed unexpectedly
         self.errors = tempfile.TemporaryFile(buffering=0)  # its standard error
         command = [sys.executable, "-m", "lexnorm.runtime.sandbox", str(memory_mb), str(os.getpid())]
-        self.process: subprocess.Popen = _lasting(
+        self.process: subprocess.Popen = in_lasting_thread(
             lambda: subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
         )
 

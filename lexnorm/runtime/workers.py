@@ -33,7 +33,6 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.util
 import os
-import queue
 import signal
 import sys
 import threading
@@ -46,6 +45,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
+from lexnorm.runtime.lasting import in_lasting_thread as _lasting
 from stages.pipeline import Performed, Settings, Stage, overran, perform, reject, warm_up
 from stages.records import Document
 
@@ -214,44 +214,6 @@ def _replay(stages: tuple[Stage, ...], doc: Document, settings: Settings, call: 
         if done.error:
             return Performed(doc, seconds, counts, done.error)
     return Performed(doc, seconds, counts)
-
-
-class _Lasting(threading.Thread):
-    """A thread that lives as long as this process and starts the worker processes, so
-    that the kernel kills them when this process ends and not before (`die_with_parent`):
-    Prefect's task threads, which start replacement workers, end with their run."""
-
-    def __init__(self) -> None:
-        super().__init__(name="lexnorm-worker-starter", daemon=True)
-        self.calls: queue.SimpleQueue = queue.SimpleQueue()
-        self.pid = os.getpid()
-        self.start()
-
-    def run(self) -> None:
-        while True:
-            call, future = self.calls.get()
-            try:
-                future.set_result(call())
-            except BaseException as exc:  # handed to the caller
-                future.set_exception(exc)
-
-    def __call__(self, call: Callable[[], object]) -> object:
-        future: Future = Future()
-        self.calls.put((call, future))
-        return future.result()
-
-
-_starter: _Lasting | None = None
-_starter_lock = threading.Lock()
-
-
-def _lasting(call: Callable[[], object]) -> object:
-    """`call()` in this process's `_Lasting` thread."""
-    global _starter
-    with _starter_lock:
-        if _starter is None or _starter.pid != os.getpid():
-            _starter = _Lasting()
-    return _starter(call)
 
 
 def _executor(context, clock: _Clock, warm: bool) -> ProcessPoolExecutor:

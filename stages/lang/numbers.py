@@ -35,7 +35,10 @@ def _number(s: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+@cache
 def _union(field: str) -> dict:
+    """Every known language's `field` table merged, keys lowercased (made once: callers
+    only read it)."""
     merged: dict = {}
     for language in lang.known():
         merged.update({k.lower(): v for k, v in getattr(language, field).items()})
