@@ -86,6 +86,21 @@ def _unchanged(args: argparse.Namespace, settings):
         shortcut.log.removeHandler(handler)
 
 
+# What a run imports only once its flow has started (Prefect's engine, pandas through
+# pyarrow, the report's): imported while the server starts, they are off the run's path.
+PRELOAD = ("pandas", "prefect.utilities.visualization", "prefect.runner", "prefect.concurrency.v1.sync", "jinja2")
+
+
+def _preload() -> None:
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # an optional speed-up only: the run imports what it needs anyway
+            pass
+
+
 def _workers_for(raw: Path) -> int:
     """The default number of workers: one per core, but no more than there are files (a
     worker that would have nothing to do costs a process start and its memory)."""
@@ -99,6 +114,13 @@ def _workers_for(raw: Path) -> int:
 
 
 def _run_interruptible(args: argparse.Namespace) -> int:
+    from flows import prefect_env
+
+    # Prefect's server for the run starts first (when the run needs one of its own): it
+    # takes longest to be ready, and it is ended at once if there turns out to be no work.
+    prefect_env.start_reaper()
+    prefect_env.use_template_database()  # before Prefect reads its settings
+    prefect_env.begin_server()
     from lexnorm.runtime.incremental import default_settings
     from stages.translate import INSTALL_HINT, TARGET, Translator
 
@@ -120,14 +142,12 @@ def _run_interruptible(args: argparse.Namespace) -> int:
     try:
         with output_lock(args.out):  # the flow takes it again; here it fails early with a clear message
             result = _unchanged(args, settings)
-            if result is None:
-                from flows import prefect_env
-
-                prefect_env.start_reaper()
-                prefect_env.use_template_database()  # before Prefect reads its settings
-                prefect_env.begin_server()  # it starts while the flow is imported
+            if result is not None:
+                prefect_env.stop_server()
+            else:
                 from flows.normalize import run  # imports Prefect: only when there is work to do
 
+                _preload()
                 try:
                     prefect_env.wait_for_server()
                 except prefect_env.ServerFailed as exc:
