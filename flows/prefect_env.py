@@ -4,8 +4,11 @@ These are defaults only (`os.environ.setdefault`): a team that points PREFECT_AP
 its own Prefect server, or sets any of these variables, keeps its settings. They must be
 in place before `prefect` is imported, which is why `flows/__init__.py` calls this.
 
-Without PREFECT_API_URL a run uses Prefect's temporary server, a uvicorn process that
-Prefect starts and stops. Two things keep it from outliving the run:
+Without PREFECT_API_URL a run reports to a server started by `lexnorm server` when one
+is running (`running_server`), else to Prefect's temporary server, a uvicorn process
+serving Prefect's own app: `lexnorm run` starts it as its first step (`begin_server`), a
+library call of the flow lets Prefect start it when the flow first needs it. Two things
+keep it from outliving the run:
 - its database is a file of this process's own, removed when the process ends (Prefect's
   default, ~/.prefect/prefect.db, grows by about 2 MB per run and is never trimmed); it
   starts as a copy of an empty database migrated once per Prefect version and kept in the
