@@ -40,9 +40,10 @@ from lexnorm.output.atomic import clean_stale_temps
 from lexnorm.output.summary import DocumentReport, RunResult, Tally
 from lexnorm.runtime import incremental, sandbox, shortcut
 from lexnorm.runtime.incremental import default_settings
+from lexnorm.runtime.limits import default_timeout
 from lexnorm.runtime.lock import output_lock
 from lexnorm.runtime.window import Flight, stream
-from lexnorm.runtime.workers import Runner, default_count, default_timeout, lease, share_cores, shared, window_size
+from lexnorm.runtime.workers import Runner, default_count, lease, process_count, share_cores, shared, window_size
 from stages import alignment, ingest, translate
 from stages.pipeline import PIPELINE, Stage, settings_for
 from stages.translate import TranslationSettings
@@ -430,7 +431,7 @@ def run(
     workers = workers or default_count()
     if settings is not None and dask:
         settings = share_cores({"translate": settings}, workers)["translate"]
-    processes = 0 if threads or dask else workers
+    processes = process_count(workers, threads, dask)
     if processes:
         shared(processes)  # they warm up while Prefect starts
     flow_run = normalize.with_options(task_runner=task_runner(workers, threads, dask))

@@ -70,6 +70,7 @@ TEMPORARY_SERVER_DEFAULTS = {
 LOGGING_KEY = "PREFECT_LOGGING_SETTINGS_PATH"
 MIGRATE_KEY = "PREFECT_API_DATABASE_MIGRATE_ON_START"
 BLOCKS_KEY = "PREFECT_API_BLOCKS_REGISTER_ON_START"
+MEMOIZE_KEY = "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION"
 TEMPLATE_SECONDS = 300  # the most that making the migrated template database may take
 DATABASE_KEYS = ("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL")
 DATABASE_PREFIX = "lexnorm-prefect-"  # + pid + "-": the temporary server's database folder of one process
@@ -132,15 +133,19 @@ def use_template_database() -> bool:
     reach every later server of the process (a run called in a process that already uses
     Prefect, a test suite's, leaves it to Prefect)."""
     url = _set_here.get(DATABASE_KEYS[0])
-    if not url or os.environ.get(DATABASE_KEYS[0]) != url or MIGRATE_KEY in os.environ or BLOCKS_KEY in os.environ:
+    if not url or os.environ.get(DATABASE_KEYS[0]) != url or any(key in os.environ for key in (MIGRATE_KEY, BLOCKS_KEY)):
         return False
     if "prefect" in sys.modules:  # too late to tell this process's Prefect, and the setting would outlive the run
         return False
     if not _from_template(Path(url.split("///", 1)[1])):
         return False
-    # the copy is at Prefect's head already, with Prefect's block types registered
-    for key in (MIGRATE_KEY, BLOCKS_KEY):
-        os.environ[key] = _set_here[key] = "false"
+    # the copy is at Prefect's head already, with Prefect's block types registered; with
+    # nothing to register, the server's start need not load every Prefect collection (the
+    # Dask one imports distributed: 0.5 s of the server's start) to hash what it would
+    # register, nor write that hash into the user's ~/.prefect/memo_store.toml
+    for key in (MIGRATE_KEY, BLOCKS_KEY, MEMOIZE_KEY):
+        if key not in os.environ:
+            os.environ[key] = _set_here[key] = "false"
     return True
 
 

@@ -43,7 +43,7 @@ def _run(args: argparse.Namespace) -> int:
         print("lexnorm: --stage-timeout must be a number of seconds (0: no limit)", file=sys.stderr)
         return USAGE
     if args.stage_timeout is None:
-        from lexnorm.runtime.workers import default_timeout
+        from lexnorm.runtime.limits import default_timeout
 
         try:
             args.stage_timeout = default_timeout()
@@ -86,9 +86,13 @@ def _unchanged(args: argparse.Namespace, settings):
         shortcut.log.removeHandler(handler)
 
 
-# What a run imports only once its flow has started (Prefect's engine, pandas through
-# pyarrow, the report's): imported while the server starts, they are off the run's path.
-PRELOAD = ("pandas", "prefect.utilities.visualization", "prefect.runner", "prefect.concurrency.v1.sync", "jinja2")
+# What a run imports only once its flow has started (Prefect's engine, FastAPI's encoder
+# for the flow's parameters, pandas through pyarrow, the report's): imported while the
+# server starts, they are off the run's path.
+PRELOAD = (
+    "pandas", "prefect.utilities.visualization", "prefect.runner", "prefect.concurrency.v1.sync", "fastapi.encoders",
+    "jinja2",
+)  # fmt: skip
 
 
 def _preload() -> None:
@@ -101,16 +105,24 @@ def _preload() -> None:
             pass
 
 
-def _workers_for(raw: Path) -> int:
-    """The default number of workers: one per core, but no more than there are files (a
-    worker that would have nothing to do costs a process start and its memory)."""
-    from lexnorm.runtime.workers import default_count
+def _start_workers(args: argparse.Namespace) -> int:
+    """The run's number of workers, its worker processes started now so that they warm up
+    beside Prefect's server and the imports (the flow then leases the same pool). By
+    default one worker per core, but no more than there are files: a worker with nothing
+    to do costs a process start and its memory. They load jieba only when the files may
+    hold Han text (`may_hold_han`), which costs a process 70 MB."""
+    from lexnorm.runtime.workers import default_count, process_count, shared
     from stages import ingest
+    from stages.pipeline import may_hold_han
 
     try:
-        return max(1, min(default_count(), sum(map(ingest.reads, ingest.discover(raw)))))
+        files: list[Path] | None = [path for path in ingest.discover(args.raw) if ingest.reads(path)]
     except OSError:
-        return default_count()
+        files = None
+    workers = args.workers or (default_count() if files is None else max(1, min(default_count(), len(files))))
+    if processes := process_count(workers, args.in_process, args.dask):
+        shared(processes, han=files is None or may_hold_han(files))
+    return workers
 
 
 def _run_interruptible(args: argparse.Namespace) -> int:
@@ -148,13 +160,14 @@ def _run_interruptible(args: argparse.Namespace) -> int:
                 from flows.normalize import run  # imports Prefect: only when there is work to do
 
                 _preload()
+                workers = _start_workers(args)
                 try:
                     prefect_env.wait_for_server()
                 except prefect_env.ServerFailed as exc:
                     print(f"lexnorm: {exc}", file=sys.stderr)
                     return SERVER_FAILED
                 result = run(
-                    args.raw, args.out, settings, workers=args.workers or _workers_for(args.raw), threads=args.in_process, dask=args.dask,
+                    args.raw, args.out, settings, workers=workers, threads=args.in_process, dask=args.dask,
                     stage_timeout=args.stage_timeout,
                 )  # fmt: skip
     except OutputLocked as exc:

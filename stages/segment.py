@@ -126,10 +126,15 @@ def word_tokens(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def has_han(text: str) -> bool:
+    """Whether `text` holds a Han character (what jieba cuts in every language)."""
+    return _HAN.search(text) is not None
+
+
 def cut_by_jieba(text: str, lang: str | None) -> bool:
     """Whether `text` in `lang` is cut by jieba (`Language.word_segmentation`)."""
     how = languages.get(lang).word_segmentation
-    return how == "jieba" or (how == "jieba-for-han" and _HAN.search(text) is not None)
+    return how == "jieba" or (how == "jieba-for-han" and has_han(text))
 
 
 def tokens_for(text: str, lang: str | None) -> list[str]:

@@ -4,6 +4,7 @@ a Prefect task of its own, in the worker processes, and is timed in the summary.
 
 from __future__ import annotations
 
+import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,3 +81,27 @@ def test_a_stage_added_to_the_list_runs_as_a_task_in_the_workers(prefect_server,
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=[f"words {doc.doc_id}"])))
     assert [r.name for r in runs] == [f"words {doc.doc_id}"]
+
+
+def test_may_hold_han_is_false_only_for_plain_text_that_starts_without_han(tmp_path):
+    """What `lexnorm run` uses to decide whether its workers load jieba as they start."""
+    def files(**texts: bytes) -> list:
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        folder.mkdir()
+        for name, data in texts.items():
+            (folder / name.replace("_", ".")).write_bytes(data)
+        return sorted(folder.iterdir())
+
+    chinese = "第一条 为了保护民事主体的合法权益，制定本法。\n"
+    boundary = pipeline.SNIFF_BYTES - 1  # "é" (two bytes in UTF-8) cut by the sniff
+    assert not pipeline.may_hold_han(files(terms_txt=b"1. Scope.\n", conditions_md="1. Portée. Été.\n".encode()))
+    assert not pipeline.may_hold_han(files(kana_txt="1. これは テスト です。\n".encode()))
+    assert not pipeline.may_hold_han(files(cut_txt=b"a" * boundary + "é".encode() + b"\n"))
+    assert not pipeline.may_hold_han(files(late_txt=b"a" * pipeline.SNIFF_BYTES + chinese.encode()))  # a guess: the start only
+    assert pipeline.may_hold_han(files(a_txt=b"1. Scope.\n", b_txt=chinese.encode()))
+    assert pipeline.may_hold_han(files(gb_txt=chinese.encode("gb18030")))  # not UTF-8: may be anything
+    assert pipeline.may_hold_han(files(terms_pdf=b"%PDF-1.7\n"))  # other formats: may be anything
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    assert not pipeline.may_hold_han([fifo])  # not a regular file: not opened for reading, no wait
+    assert not pipeline.may_hold_han([])

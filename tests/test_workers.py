@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 from conftest import REPO, SEEDS
-from worker_helpers import CRASH_MARK, die_on_mark, raise_value_error
+from worker_helpers import CRASH_MARK, die_on_mark, note_jieba_loaded, raise_value_error
 
 from lexnorm.runtime import workers
 from stages import ingest
@@ -79,6 +79,26 @@ def test_worker_processes_give_the_same_documents_as_this_process(settings):
     assert english.lang == "en" and chinese.lang == "zh"
     assert any(c.tokens for c in chinese.clauses)  # jieba ran in the worker
     assert counts["glossed"] > 0  # the translation counters come back from the worker
+
+
+def test_workers_started_without_jieba_load_it_for_the_first_han_text_and_cut_it_the_same(settings):
+    # `lexnorm run` starts them so when no input file may hold Han text (`may_hold_han`);
+    # a guess that proves wrong costs the document that loads jieba, not its tokens
+    probe = Stage("probe", note_jieba_loaded)
+    english, chinese = read_seeds(("001", "003"))
+    with StageWorkers(1, han=False) as pool:
+        assert pool.perform(probe, english, settings).doc.warnings[-1] == "jieba loaded: False"
+        remote = [through(doc, settings, lambda s, d, last: pool.perform(s, d, settings, keep=not last)) for doc in (english, chinese)]
+        assert pool.perform(probe, english, settings).doc.warnings[-1] == "jieba loaded: True"
+    assert remote == [through(doc, settings, lambda s, d, last: pipeline.perform(s, d, settings)) for doc in (english, chinese)]
+    assert remote[1][0].lang == "zh" and any(c.tokens for c in remote[1][0].clauses)
+
+
+def test_workers_load_jieba_as_they_start_by_default(settings):
+    with StageWorkers(1) as pool:
+        assert pool.perform(Stage("probe", note_jieba_loaded), read_seeds(("001",))[0], settings).doc.warnings[-1] == (
+            "jieba loaded: True"
+        )
 
 
 def test_a_stage_that_raises_rejects_its_document_with_the_error(settings):

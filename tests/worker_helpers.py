@@ -36,3 +36,11 @@ def count_words(doc: Document) -> Document:
     from dataclasses import replace
 
     return replace(doc, warnings=(*doc.warnings, f"{len(doc.text.split())} words"))
+
+
+def note_jieba_loaded(doc: Document) -> Document:
+    """A stage that notes whether this process has loaded jieba yet."""
+    import sys
+    from dataclasses import replace
+
+    return replace(doc, warnings=(*doc.warnings, f"jieba loaded: {'jieba' in sys.modules}"))

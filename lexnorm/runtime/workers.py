@@ -50,22 +50,6 @@ from stages.pipeline import Performed, Settings, Stage, overran, perform, reject
 from stages.records import Document
 
 
-DEFAULT_TIMEOUT = 600.0  # seconds one stage may take on one document (LEXNORM_STAGE_TIMEOUT)
-
-
-def default_timeout() -> float | None:
-    """The per-document, per-stage time limit: LEXNORM_STAGE_TIMEOUT seconds (0: none),
-    else DEFAULT_TIMEOUT. A value that is not a number is an error, not a silent default."""
-    value = os.environ.get("LEXNORM_STAGE_TIMEOUT", "").strip()
-    if not value:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError(f"LEXNORM_STAGE_TIMEOUT={value!r} is not a number of seconds") from None
-    return seconds if seconds > 0 else None
-
-
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -119,16 +103,22 @@ class _Clock:
 _clock: _Clock | None = None  # in a worker process: the clock its sender reads
 
 
-def _worker_started(parent: int, clock: _Clock, warm: bool = True) -> None:
+def _worker_started(parent: int, clock: _Clock, warm: bool = True, han: bool = True) -> None:
     """In a new worker process: it dies with its parent; Ctrl-C is for the main process,
     which stops the run and its workers in order (a worker interrupted on its own would
-    only print a traceback)."""
+    only print a traceback). It warms up unless `warm` is False (jieba only if `han`)."""
     global _clock
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _clock = clock
     if warm:
-        warm_up()
+        warm_up(han)
+
+
+def process_count(workers: int, threads: bool = False, dask: str | None = None) -> int:
+    """How many worker processes a run of `workers` workers uses: none when its workers are
+    threads of this process or Dask workers."""
+    return 0 if threads or dask else workers
 
 
 def default_count() -> int:
@@ -216,9 +206,11 @@ def _replay(stages: tuple[Stage, ...], doc: Document, settings: Settings, call: 
     return Performed(doc, seconds, counts)
 
 
-def _executor(context, clock: _Clock, warm: bool) -> ProcessPoolExecutor:
+def _executor(context, clock: _Clock, warm: bool, han: bool = True) -> ProcessPoolExecutor:
     """A single-process executor whose worker dies with this process and runs by `clock`."""
-    return ProcessPoolExecutor(1, mp_context=context, initializer=_worker_started, initargs=(os.getpid(), clock, warm))
+    return ProcessPoolExecutor(
+        1, mp_context=context, initializer=_worker_started, initargs=(os.getpid(), clock, warm, han)
+    )
 
 
 class _Lane:
@@ -226,9 +218,9 @@ class _Lane:
     lasting thread), how many documents it has been given and not yet handed back, and
     the clock its stages run by."""
 
-    def __init__(self, context) -> None:
+    def __init__(self, context, han: bool = True) -> None:
         self.clock = _Clock(context)
-        self.executor = _executor(context, self.clock, True)
+        self.executor = _executor(context, self.clock, True, han)
         self.pid: Future = _lasting(lambda: self.executor.submit(os.getpid))  # the first call starts the process
         self.load = 0
         self.broken = False
@@ -294,11 +286,12 @@ class StageWorkers:
     that at once. As with any use of spawned processes, a script that starts a run must do
     so under `if __name__ == "__main__":` (a notebook needs nothing)."""
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, han: bool = True) -> None:
         self.processes = max(1, processes)
+        self.han = han  # whether the workers load jieba as they start (`warm_up`)
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
-        self._lanes = [_Lane(self._context) for _ in range(self.processes)]
+        self._lanes = [_Lane(self._context, han) for _ in range(self.processes)]
         self._calls = itertools.count(1)
         self.replaced = 0  # worker processes that died and were replaced
         self.stopped = False
@@ -356,7 +349,7 @@ class StageWorkers:
         with self._lock:
             if lane in self._lanes:
                 lane.broken = True
-                self._lanes[self._lanes.index(lane)] = _Lane(self._context)
+                self._lanes[self._lanes.index(lane)] = _Lane(self._context, self.han)
                 self.replaced += 1
         lane.executor.shutdown(wait=False, cancel_futures=True)
 
@@ -411,12 +404,13 @@ _timers: dict[int, threading.Timer] = {}
 _registry = threading.Lock()
 
 
-def shared(processes: int) -> StageWorkers:
-    """This process's pool of `processes` workers, started (and warming up) on first use.
+def shared(processes: int, han: bool = True) -> StageWorkers:
+    """This process's pool of `processes` workers, started (and warming up) on first use;
+    a new pool's workers load jieba as they start unless `han` is False (`warm_up`).
     Calling it before a run needs the workers lets them warm up meanwhile; a pool that no
     run then leases is closed after IDLE_SECONDS."""
     with _registry:
-        pool = _acquire(processes)
+        pool = _acquire(processes, han)
         if not _leases.get(processes):
             _arm(processes)
         return pool
@@ -445,7 +439,7 @@ def lease(processes: int) -> Iterator[StageWorkers]:
                 _arm(processes)
 
 
-def _acquire(processes: int) -> StageWorkers:
+def _acquire(processes: int, han: bool = True) -> StageWorkers:
     """The pool, started if there is none, with its idle timer stopped (holding _registry)."""
     timer = _timers.pop(processes, None)
     if timer is not None:
@@ -456,7 +450,7 @@ def _acquire(processes: int) -> StageWorkers:
             # in a process that multiprocessing started itself (Prefect runs a served flow
             # run in one) nothing else would stop them, and it would wait forever.
             multiprocessing.util.Finalize(None, _shutdown_at_exit, exitpriority=100)
-        _pools[processes] = StageWorkers(processes).start()
+        _pools[processes] = StageWorkers(processes, han).start()
     return _pools[processes]
 
 
