@@ -127,14 +127,16 @@ def test_a_run_starts_its_temporary_server_at_once_and_leaves_nothing(tmp_path):
     import psutil
 
     raw = _one_document(tmp_path)
-    env = _clean_env(tmp_path)
+    env = _clean_env(tmp_path, PREFECT_HOME=str(tmp_path / "prefect-home"))
     proc = subprocess.Popen([sys.executable, "-m", "lexnorm", "run", "--raw", str(raw), "--out", str(tmp_path / "out")],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     me = psutil.Process(proc.pid)
-    seen = set()
+    seen, environ = set(), {}
     while proc.poll() is None:
         try:
-            seen |= {(c.pid, " ".join(c.cmdline())) for c in me.children(recursive=True)}
+            for child in me.children(recursive=True):
+                seen.add((child.pid, " ".join(child.cmdline())))
+                environ.setdefault(child.pid, child.environ())
         except psutil.Error:
             pass
         time.sleep(0.05)
@@ -142,6 +144,12 @@ def test_a_run_starts_its_temporary_server_at_once_and_leaves_nothing(tmp_path):
     assert proc.returncode == 0, out
     servers = [pid for pid, command in seen if "uvicorn" in command and "--fd" in command]
     assert len(servers) == 1  # the run's own, started by lexnorm on its socket
+    # its database is a copy of the template with the block types in: nothing to register,
+    # so no collection is loaded to hash them and no memo is written into PREFECT_HOME
+    assert environ[servers[0]]["PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION"] == "false"
+    assert not (tmp_path / "prefect-home" / "memo_store.toml").exists()
+    workers = [pid for pid, command in seen if "multiprocessing.spawn" in command]
+    assert workers and all(environ[pid]["ARROW_DEFAULT_MEMORY_POOL"] == "system" for pid in workers)
     assert "Finished in state Completed()" in out and "1 document(s) ok" in out
     assert "View at" not in out and "Traceback" not in out
 
@@ -241,6 +249,15 @@ def test_a_temporary_server_that_fails_to_start_is_reported_with_its_words(tmp_p
         raise AssertionError("no ServerFailed")
     prefect_env.stop_server()
     assert prefect_env._server is None and words.closed
+
+
+def test_a_run_gives_arrow_the_system_allocator_unless_told_otherwise():
+    check = "import lexnorm.cli as c; c.use_system_allocator(); import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    assert subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True).stdout.strip() == "system"
+    chosen = subprocess.run([sys.executable, "-c", check], env={**env, "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"},
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    assert chosen.stdout.strip() == "mimalloc"
 
 
 def test_the_command_exits_with_mains_status():
