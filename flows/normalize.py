@@ -24,7 +24,7 @@ clear message and the previous tables as they were.
 import time
 from contextlib import contextmanager
 from functools import cache
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import flows  # noqa: F401  (Prefect offline defaults before prefect is imported)
@@ -46,6 +46,7 @@ from lexnorm.runtime.window import Flight, stream
 from lexnorm.runtime.workers import Runner, default_count, lease, process_count, share_cores, shared, window_size
 from stages import alignment, ingest, translate
 from stages.pipeline import PIPELINE, Stage, settings_for
+from stages.records import Alignment
 from stages.translate import TranslationSettings
 
 DEFAULT_RAW = Path("data/raw")
@@ -103,16 +104,27 @@ def task_for(stage: str):
     return stage_task.with_options(name=stage, task_run_name=f"{stage} {{flight.name}}")
 
 
+@dataclass(frozen=True)
+class CrossLinks:
+    """The align task's links as one object: Prefect tracks each item of a task's returned
+    list for the whole flow run (an entry per link: 118,000 topic links on 1,000
+    documents), but a single object once."""
+
+    links: list[Alignment]
+
+
 @task(name="align", cache_policy=NO_CACHE)
-def align_task(summaries: list[alignment.DocSummary], manifest: list[tuple[str, str]], out_dir: Path, keys: dict[str, str]):
+def align_task(
+    summaries: list[alignment.DocSummary], manifest: list[tuple[str, str]], out_dir: Path, keys: dict[str, str]
+) -> CrossLinks:
     """The parallel and topic links across documents. A failure costs these links (logged
     as an error, the links empty), not the run's tables."""
     store = incremental.ResultStore(out_dir)
     try:
-        return alignment.cross_document_links(summaries, manifest, lambda doc_id: store.load(keys[doc_id]))
+        return CrossLinks(alignment.cross_document_links(summaries, manifest, lambda doc_id: store.load(keys[doc_id])))
     except Exception as exc:  # contained: the documents' tables do not depend on these links
         get_run_logger().error("links across documents not made (parallel, topic): %s: %s", type(exc).__name__, exc)
-        return []
+        return CrossLinks([])
 
 
 # ------------------------------------------------------------------ the flow
@@ -169,10 +181,12 @@ def normalize(
                     if summarized is not None:
                         summaries.append(summarized)
                 with tally.timed("alignment"):
-                    links = align_task(quote(summaries), manifest, out_dir, {p.doc_id: p.key for p in planned})
+                    links = align_task(quote(summaries), manifest, out_dir, {p.doc_id: p.key for p in planned}).links
                 with tally.timed("write"):
                     writer.add_links(links)
                     tally.count_links(links)
+                    pairs = summary.pair_counts(link for link in links if link.kind == "parallel")
+                    del links, summaries  # written: not held through the report
                     outputs = writer.commit()
         except OSError as exc:  # the output folder: full, read-only, gone
             clean_stale_temps(out_dir)  # this run's, now that it writes no more
@@ -183,7 +197,7 @@ def normalize(
         with tally.timed("report"):
             _report(out_dir, outputs, logger)
         _record(store, planned, tally, inputs, outputs, writer.run_id, logger)
-    for (left, right), pair in summary.pair_counts(links).items():
+    for (left, right), pair in pairs.items():
         logger.info("parallel versions %s <-> %s: %s", left, right, pair)
     if tally.translation["glossed"]:
         logger.warning(
