@@ -63,3 +63,26 @@ def test_rewrite_replaces_previous_tables(tmp_path):
     write_tables(docs, tmp_path)
     write_tables(docs[:2], tmp_path)
     assert pq.read_table(tmp_path / "documents.parquet").num_rows == 2
+
+
+def test_the_writer_holds_no_more_than_a_row_group_of_a_long_stream_of_links(tmp_path):
+    """A run's links across documents come as one stream (118,000 topic links on 1,000
+    documents): the writer takes them a row group at a time, not all at once."""
+    from lexnorm.output import tables
+    from stages.records import Alignment
+
+    group = tables._GROUP_ROWS["alignments"]
+    held = []
+    with tables.TableWriter(tmp_path) as writer:
+
+        def links(n: int):
+            for i in range(n):
+                held.append(len(writer.buffers["alignments"]))
+                yield Alignment("topic", "a", f"{i}", "b", f"{i}", 0.5, "topic-keywords", "{}")
+
+        writer.add_links(links(2 * group + 10))
+        writer.commit()
+    assert max(held) < group
+    written = pq.read_table(tmp_path / "alignments.parquet")
+    assert written["left_clause"].to_pylist() == [f"{i}" for i in range(2 * group + 10)]
+    assert pq.ParquetFile(tmp_path / "alignments.parquet").num_row_groups == 3

@@ -13,6 +13,7 @@ import os
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,7 +28,7 @@ TABLE_NAMES = ("clauses", "documents", "alignments")
 ROW_GROUP_ROWS = 64_000
 ROW_GROUP_CHARS = 2_000_000  # clause text per row group: memory stays bounded, groups stay large enough to scan fast
 COMPRESSION = "zstd"
-_GROUP_ROWS = {"clauses": ROW_GROUP_ROWS, "documents": 1024, "alignments": ROW_GROUP_ROWS}
+_GROUP_ROWS = {"clauses": ROW_GROUP_ROWS, "documents": 1024, "alignments": 16_384}  # links: many small rows
 _DOCUMENT_ONLY = frozenset({"clauses", "furniture", "joins"})  # the parser's layout hints are not columns
 
 
@@ -103,9 +104,17 @@ class TableWriter:
             self._flush(name)
 
     def _add(self, name: str, rows: Iterable[dict], chars: int = 0) -> None:
-        before = len(self.buffers[name])
-        self.buffers[name].extend(rows)
-        self._grew(name, len(self.buffers[name]) - before, chars)
+        """Buffer `rows` (of one document, or a run's links: 100,000s), taken no further
+        than the current row group's room at a time, so that no more than a row group
+        of them is ever held as dicts; `chars` counts with the first."""
+        rows = iter(rows)
+        while True:
+            chunk = list(islice(rows, max(1, _GROUP_ROWS[name] - self.pending[name][0])))
+            self.buffers[name].extend(chunk)
+            self._grew(name, len(chunk), chars)
+            chars = 0
+            if not chunk:
+                return
 
     def _in_order(self, doc_id: str) -> None:
         if self.last_doc_id is not None and doc_id < self.last_doc_id:
