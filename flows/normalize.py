@@ -35,8 +35,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from lexnorm import INSTALL_HINT
+from lexnorm.atomic import clean_stale_temps
 from lexnorm.output import report, summary, tables
-from lexnorm.output.atomic import clean_stale_temps
 from lexnorm.output.summary import DocumentReport, RunResult, Tally
 from lexnorm.runtime import incremental, sandbox, shortcut
 from lexnorm.runtime.incremental import default_settings

@@ -352,7 +352,7 @@ def record_server(host: str, port: int) -> None:
     """`lexnorm server`, about to become the server (exec, same pid): say where it listens."""
     import json
 
-    from lexnorm.output.atomic import write_atomically
+    from lexnorm.atomic import write_atomically
 
     address = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     path = state_path()

@@ -24,6 +24,7 @@ from bisect import bisect_left
 from functools import cache, lru_cache
 from pathlib import Path
 
+from lexnorm.atomic import write_atomically
 from stages import lang as languages
 from stages.lang import numbers
 from stages.segment import PROTECTED, glossary_entries, segment_chinese
@@ -183,12 +184,7 @@ def _cedict() -> SenseTable:
         table = SenseTable.of(_read_senses())
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # renamed whole: no reader sees half
-            try:
-                partial.write_bytes(table.to_bytes(key))
-                os.replace(partial, path)
-            finally:
-                partial.unlink(missing_ok=True)
+            write_atomically(path, table.to_bytes(key), durable=False)
             for old in path.parent.glob("cedict-senses-*.bin"):  # other versions' tables
                 if old != path:
                     old.unlink(missing_ok=True)

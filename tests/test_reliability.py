@@ -208,7 +208,7 @@ for i in itertools.count():
 
 def test_sigkill_during_writes_leaves_complete_previous_tables(tmp_path):
     from stages.clauses import parse_document
-    from lexnorm.output.atomic import clean_stale_temps
+    from lexnorm.atomic import clean_stale_temps
     from lexnorm.output.tables import write_tables
 
     docs = [parse_document(ingest.read_document(p)) for p in ingest.discover(REPO / "data" / "raw")]

@@ -22,7 +22,7 @@ import pytest
 from prefect.artifacts import Artifact
 from prefect.testing.utilities import prefect_test_harness
 
-import lexnorm.output.atomic as atomic
+import lexnorm.atomic as atomic
 import lexnorm.output.report as report
 from conftest import SEEDS, corpus_file, seed_folders
 from flows.normalize import default_settings, normalize

@@ -29,7 +29,7 @@ below such a string), while the short words of lexnorm's own (column headers, st
 languages, anomaly codes, numbers) stay whole.
 
 `write_report(out_dir)` reads the tables from `out_dir` (only the rows the page shows) and
-writes `out_dir/report.html` atomically (`lexnorm/output/atomic.py`).
+writes `out_dir/report.html` atomically (`lexnorm/atomic.py`).
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from jinja2.ext import Extension
 from markupsafe import Markup
 
+from lexnorm.atomic import write_atomically
 from lexnorm.output import report_data
-from lexnorm.output.atomic import write_atomically
 from lexnorm.output.report_data import ALIGNMENT_COLUMNS, CLAUSE_COLUMNS, DOCUMENT_COLUMNS, Totals
 from lexnorm.output.summary import count_anomalies, pair_counts, status_counts
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from lexnorm.output.atomic import fsync_path, temp_path
+from lexnorm.atomic import fsync_path, temp_path
 from stages.records import Alignment, Document, as_row
 from lexnorm.output.schema import ALIGNMENTS, CLAUSES, DOCUMENTS, column_metadata
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from lexnorm import PIPELINE_VERSION
-from lexnorm.output.atomic import write_atomically
+from lexnorm.atomic import write_atomically
 from stages.ingest import doc_id_for, open_regular, printable, reads, refusal, rejected_document, skipped_document
 from stages.records import Clause, Document
 from lexnorm.output.summary import DocumentReport

@@ -1,4 +1,7 @@
 """Atomic file writes: a reader sees the previous file or the new one, never a part of one.
+Used by every room that writes files (the tables and the report, the results store, the
+stages' caches in the user cache, `lexnorm server`'s record), so it imports nothing of the
+project.
 
 The bytes go to a temporary file in the target's own folder (`.<name>.<pid>.tmp`: the same
 file system, so the final `os.replace` is an atomic rename on POSIX, and the name is the one
